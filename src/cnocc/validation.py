@@ -1,0 +1,81 @@
+"""SHACL validation with pyshacl, and a report a person can read.
+
+pyshacl's own text report is long and technical; a maintainer fixing data needs, per problem,
+the resource (with its name), the shape it breaks and a plain sentence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyshacl import validate as shacl_validate
+from rdflib import Graph, URIRef
+from rdflib.namespace import SKOS
+
+from .vocab import SH
+
+
+@dataclass(frozen=True)
+class Result:
+    focus: str
+    label: str
+    shape: str
+    path: str
+    message: str
+    value: str
+
+    def __str__(self) -> str:
+        who = f"{self.focus} ({self.label})" if self.label else self.focus
+        extra = f" [property {self.path}]" if self.path else ""
+        val = f" [value {self.value}]" if self.value else ""
+        return f"- {who}\n  breaks '{self.shape}': {self.message}{extra}{val}"
+
+
+def load_shapes(shapes_dir: Path) -> Graph:
+    g = Graph()
+    for f in sorted(shapes_dir.glob("*.ttl")):
+        g.parse(f, format="turtle")
+    return g
+
+
+def _shape_name(shapes: Graph, shape) -> str:
+    name = shapes.value(shape, SH.name)
+    if name is None:  # a property shape: name it after the node shape that holds it
+        parent = shapes.value(None, SH.property, shape)
+        if parent is not None:
+            name = shapes.value(parent, SH.name)
+            if name is None:
+                name = shapes.namespace_manager.normalizeUri(parent)
+    if name is None and isinstance(shape, URIRef):
+        name = shapes.namespace_manager.normalizeUri(shape)
+    return str(name) if name is not None else "(unnamed shape)"
+
+
+def validate(data: Graph, shapes: Graph) -> tuple[bool, list[Result]]:
+    conforms, report, _ = shacl_validate(data, shacl_graph=shapes, inference="none", advanced=True,
+                                         allow_warnings=False)
+    results = []
+    for r in report.subjects(predicate=None, object=SH.ValidationResult, unique=True):
+        if (r, None, SH.ValidationResult) not in report:
+            continue
+        focus = report.value(r, SH.focusNode)
+        label = data.value(focus, SKOS.prefLabel) if focus is not None else None
+        for lit in data.objects(focus, SKOS.prefLabel):
+            if getattr(lit, "language", None) == "zh":
+                label = lit
+        path = report.value(r, SH.resultPath)
+        value = report.value(r, SH.value)
+        results.append(Result(
+            focus=str(focus), label=str(label or ""), shape=_shape_name(shapes, report.value(r, SH.sourceShape)),
+            path=data.namespace_manager.normalizeUri(path) if isinstance(path, URIRef) else "",
+            message=str(report.value(r, SH.resultMessage) or ""), value="" if value is None else str(value),
+        ))
+    results.sort(key=lambda x: (x.focus, x.shape, x.message, x.value))
+    return bool(conforms), results
+
+
+def report_text(results: list[Result]) -> str:
+    if not results:
+        return "The graph conforms to every shape."
+    return f"The graph does not conform: {len(results)} problem(s).\n" + "\n".join(str(r) for r in results)

@@ -1,0 +1,68 @@
+"""Namespaces and the URIs cnocc mints, in one place so every module mints them alike."""
+
+from __future__ import annotations
+
+import hashlib
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD
+
+BASE = "https://w3id.org/cnocc/"
+CNOCC = Namespace(BASE + "ontology#")
+XKOS = Namespace("http://rdf-vocabulary.ddialliance.org/xkos#")
+OA = Namespace("http://www.w3.org/ns/oa#")
+ELI = Namespace("http://data.europa.eu/eli/ontology#")
+SCHEMA = Namespace("https://schema.org/")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+WD = Namespace("http://www.wikidata.org/entity/")
+
+PREFIXES = {
+    "cnocc": CNOCC, "xkos": XKOS, "skos": SKOS, "dcterms": DCTERMS, "prov": PROV, "org": ORG,
+    "foaf": FOAF, "oa": OA, "eli": ELI, "schema": SCHEMA, "void": VOID, "dcat": DCAT,
+    "owl": OWL, "rdfs": RDFS, "rdf": RDF, "xsd": XSD, "sh": SH, "wd": WD,
+}
+
+LEVEL_PLURAL = {
+    "major-group": "major-groups", "sub-major-group": "sub-major-groups", "minor-group": "minor-groups",
+    "occupation": "occupations", "work-type": "work-types",
+}
+LEVEL_CLASS = {
+    "major-group": CNOCC.MajorGroup, "sub-major-group": CNOCC.SubMajorGroup,
+    "minor-group": CNOCC.MinorGroup, "occupation": CNOCC.Occupation, "work-type": CNOCC.WorkType,
+}
+
+
+def uri(*parts: str) -> URIRef:
+    return URIRef(BASE + "/".join(parts))
+
+
+def edition(e: str) -> URIRef:
+    return uri(e)
+
+
+def level(e: str, lv: str) -> URIRef:
+    return uri(e, LEVEL_PLURAL[lv])
+
+
+def level_type(lv: str) -> URIRef:
+    return uri("level-type", lv)
+
+
+def item(e: str, lv: str, key: str) -> URIRef:
+    """An item of an edition, by code where one is sourced, else by its pinyin slug."""
+    return uri(e, lv, key)
+
+
+def evidence(source: str, exact: str) -> URIRef:
+    digest = hashlib.sha256(f"{source}\n{exact}".encode("utf-8")).hexdigest()[:16]
+    return uri("evidence", digest)
+
+
+GRAPHS = {
+    "ontology": uri("graph", "ontology"),
+    "edition-2015": uri("graph", "edition-2015"),
+    "announcements": uri("graph", "announcements"),
+    "inferred": uri("graph", "inferred"),
+    "metadata": uri("graph", "metadata"),
+}
+DATASET = uri("dataset")
