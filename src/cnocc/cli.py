@@ -1,0 +1,88 @@
+"""The `cnocc` command: thin wrappers that call the pipeline and set the exit code."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from . import __version__, paths
+from .build import Project, asserted_union, build
+from .errors import DataError, ValidationFailed
+from .queries import format_rows, load_build, resolve, run
+from .validation import load_shapes, report_text, validate
+
+data_option = click.option("--data", "data_dir", type=click.Path(path_type=Path), default=paths.DATA_DIR,
+                           show_default=True, help="Folder of source tables.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cnocc")
+def main() -> None:
+    """cnocc: China's national occupational classification as linked data."""
+
+
+@main.command("build")
+@click.option("--out", type=click.Path(path_type=Path), default=paths.DIST_DIR, show_default=True,
+              help="Folder to write the exports into; replaced only when the build succeeds.")
+@data_option
+def build_cmd(out: Path, data_dir: Path) -> None:
+    """Read the source tables, build, reason, validate and export every graph."""
+    start = time.perf_counter()
+    try:
+        result = build(Project(data=data_dir), out)
+    except DataError as exc:
+        click.echo(f"error: the source data has {len(exc.problems)} problem(s); nothing was written.", err=True)
+        for p in exc.problems:
+            click.echo(f"  {p}", err=True)
+        sys.exit(1)
+    except ValidationFailed as exc:
+        click.echo("error: the built graph breaks the shapes; nothing was written.", err=True)
+        click.echo(exc.report, err=True)
+        sys.exit(1)
+    for name, n in result.counts().items():
+        click.echo(f"{name:15} {n:6} triples")
+    click.echo(f"wrote {out} in {time.perf_counter() - start:.1f} s")
+
+
+@main.command("validate")
+@click.argument("dist", type=click.Path(path_type=Path), default=paths.DIST_DIR)
+@click.option("--shapes", "shapes_dir", type=click.Path(path_type=Path), default=paths.SHAPES_DIR, show_default=True)
+def validate_cmd(dist: Path, shapes_dir: Path) -> None:
+    """Validate a built graph (DIST, default dist/) against the SHACL shapes."""
+    try:
+        graph = load_build(dist)
+    except FileNotFoundError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    graphs = {str(c.identifier): c for c in graph.graphs()}
+    asserted = asserted_union({k: v for k, v in graphs.items() if not k.endswith(("/inferred", "/metadata"))})
+    conforms, results = validate(asserted, load_shapes(shapes_dir))
+    click.echo(report_text(results))
+    sys.exit(0 if conforms else 1)
+
+
+@main.command("query")
+@click.argument("query")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--dist", type=click.Path(path_type=Path), default=paths.DIST_DIR, show_default=True,
+              help="Built folder to query.")
+def query_cmd(query: str, fmt: str, dist: Path) -> None:
+    """Run a bundled query by NAME (see queries/) or a .rq FILE on the built graph."""
+    try:
+        q = resolve(query)
+        graph = load_build(dist)
+        columns, rows = run(graph, q)
+    except (KeyError, FileNotFoundError) as exc:
+        click.echo(f"error: {exc.args[0]}", err=True)
+        sys.exit(2)
+    except Exception as exc:  # a malformed query file: say so plainly
+        click.echo(f"error: query '{query}' failed: {exc}", err=True)
+        sys.exit(1)
+    click.echo(format_rows(columns, rows, fmt), nl=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,168 @@
+"""Writing the built graphs to files, byte-for-byte the same for the same input.
+
+A registry maps each export to its writer, so adding a format is one entry. rdflib's set-based
+graphs iterate in an order that changes with Python's hash seed, so line-based formats are sorted
+and JSON-LD is normalised before writing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Dataset, Graph, URIRef
+from rdflib.namespace import SKOS
+
+from . import vocab as V
+from .graphs import new_graph
+
+
+@dataclass(frozen=True)
+class Export:
+    file: str
+    media_type: str
+    write: Callable[["Bundle", Path], None]
+
+
+@dataclass
+class Bundle:
+    """What the exports are written from: the named graphs and the JSON-LD context."""
+
+    graphs: dict[str, Graph]  # name -> graph, incl. inferred and metadata
+    context: dict
+
+    def union(self, names: list[str] | None = None) -> Graph:
+        g = new_graph()
+        for name in sorted(self.graphs):
+            if names is None or name in names:
+                for t in self.graphs[name]:
+                    g.add(t)
+        return g
+
+    def dataset(self) -> Dataset:
+        d = Dataset()
+        for p, ns in V.PREFIXES.items():
+            d.bind(p, ns, override=True)
+        for name in sorted(self.graphs):
+            target = d.graph(V.GRAPHS.get(name, V.uri("graph", name)))
+            for t in self.graphs[name]:
+                target.add(t)
+        return d
+
+
+def _sorted_lines(text: str) -> str:
+    lines = sorted({line for line in text.splitlines() if line.strip()})
+    return "\n".join(lines) + "\n"
+
+
+def write_turtle(b: Bundle, path: Path) -> None:
+    path.write_text(b.union().serialize(format="turtle"), encoding="utf-8")
+
+
+def write_ntriples(b: Bundle, path: Path) -> None:
+    path.write_text(_sorted_lines(b.union().serialize(format="nt")), encoding="utf-8")
+
+
+def write_nquads(b: Bundle, path: Path) -> None:
+    path.write_text(_sorted_lines(b.dataset().serialize(format="nquads")), encoding="utf-8")
+
+
+def write_trig(b: Bundle, path: Path) -> None:
+    """Each named graph as a Turtle block, in name order (rdflib's TriG order is not stable)."""
+    head = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(V.PREFIXES.items()))
+    parts = [head]
+    for name in sorted(b.graphs):
+        body = b.graphs[name].serialize(format="turtle")
+        body = "\n".join(line for line in body.splitlines() if not line.startswith("@prefix"))
+        uri = V.GRAPHS.get(name, V.uri("graph", name))
+        indented = "\n".join(("    " + line) if line else "" for line in body.strip().splitlines())
+        parts.append(f"\n<{uri}> {{\n{indented}\n}}\n")
+    path.write_text("".join(parts), encoding="utf-8")
+
+
+def _normalise(node):
+    """Sort JSON-LD object keys and unordered arrays, leaving @list order alone."""
+    if isinstance(node, dict):
+        return {k: (v if k == "@list" else _normalise(v)) for k, v in sorted(node.items())}
+    if isinstance(node, list):
+        items = [_normalise(x) for x in node]
+        return sorted(items, key=lambda x: json.dumps(x, sort_keys=True, ensure_ascii=False))
+    return node
+
+
+def write_jsonld(b: Bundle, path: Path) -> None:
+    ctx = b.context["@context"]
+    data = json.loads(b.union().serialize(format="json-ld", context=ctx, auto_compact=True))
+    data = _normalise(data)
+    data["@context"] = ctx  # inline, so the file is read offline; context.jsonld publishes the same
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def write_context(b: Bundle, path: Path) -> None:
+    path.write_text(json.dumps(b.context, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def write_graph_file(name: str) -> Callable[[Bundle, Path], None]:
+    def write(b: Bundle, path: Path) -> None:
+        path.write_text(b.graphs[name].serialize(format="turtle"), encoding="utf-8")
+    return write
+
+
+def _label(g: Graph, s, lang: str) -> str:
+    for o in g.objects(s, SKOS.prefLabel):
+        if getattr(o, "language", None) == lang:
+            return str(o)
+    return ""
+
+
+def _csv_view(cls: URIRef, columns: list[str], row_of) -> Callable[[Bundle, Path], None]:
+    def write(b: Bundle, path: Path) -> None:
+        g = b.union(["edition-2015", "announcements"])
+        rows = [row_of(g, s) for s in set(g.subjects(V.RDF.type, cls))]
+        rows.sort(key=lambda r: (r[0], r[1], r[2]))
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(columns)
+        w.writerows(rows)
+        path.write_text(buf.getvalue(), encoding="utf-8")
+    return write
+
+
+def _occupation_row(g: Graph, s) -> list[str]:
+    parent = g.value(s, SKOS.broader)
+    return [str(g.value(s, SKOS.inScheme) or "").rsplit("/", 1)[-1], str(g.value(s, SKOS.notation) or ""),
+            _label(g, s, "zh"), _label(g, s, "en"), _label(g, s, "zh-Latn-pinyin"),
+            str(g.value(parent, SKOS.notation) or "") if parent else "",
+            str(g.value(s, SKOS.definition) or ""), str(g.value(s, V.CNOCC.introducedBy) or ""), str(s)]
+
+
+def _work_type_row(g: Graph, s) -> list[str]:
+    parent = g.value(s, SKOS.broader)
+    return [str(g.value(s, SKOS.inScheme) or "").rsplit("/", 1)[-1], _label(g, s, "zh"), _label(g, s, "en"),
+            _label(g, s, "zh-Latn-pinyin"), _label(g, parent, "zh") if parent else "",
+            str(g.value(parent, SKOS.notation) or "") if parent else "",
+            str(g.value(s, V.CNOCC.raisedTo) or ""), str(g.value(s, V.CNOCC.introducedBy) or ""), str(s)]
+
+
+EXPORTS: list[Export] = [
+    Export("cnocc.ttl", "text/turtle", write_turtle),
+    Export("cnocc.nt", "application/n-triples", write_ntriples),
+    Export("cnocc.trig", "application/trig", write_trig),
+    Export("cnocc.nq", "application/n-quads", write_nquads),
+    Export("cnocc.jsonld", "application/ld+json", write_jsonld),
+    Export("context.jsonld", "application/ld+json", write_context),
+    Export("inferred.ttl", "text/turtle", write_graph_file("inferred")),
+    Export("void.ttl", "text/turtle", write_graph_file("metadata")),
+    Export("occupations.csv", "text/csv", _csv_view(
+        V.CNOCC.Occupation,
+        ["edition", "code", "name_zh", "name_en", "name_pinyin", "minor_group", "definition_zh", "introduced_by", "uri"],
+        _occupation_row)),
+    Export("work-types.csv", "text/csv", _csv_view(
+        V.CNOCC.WorkType,
+        ["edition", "name_zh", "name_en", "name_pinyin", "parent_name_zh", "parent_code", "raised_to", "introduced_by", "uri"],
+        _work_type_row)),
+]

@@ -1,0 +1,54 @@
+"""The dataset's description (VoID and DCAT), so catalogues and crawlers can find and size it."""
+
+from __future__ import annotations
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, VOID, XSD
+
+from . import __version__
+from . import vocab as V
+from .graphs import new_graph
+
+LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
+VOCABULARIES = [V.XKOS, SKOS, DCTERMS, "http://www.w3.org/ns/prov#", "http://www.w3.org/ns/org#", V.OA, V.ELI,
+                V.SCHEMA, FOAF, V.CNOCC]
+
+
+def describe(graphs: dict[str, Graph], files: dict[str, str]) -> Graph:
+    """VoID/DCAT for the named graphs (`graphs`) and the export files (`files`: name -> media type)."""
+    g = new_graph()
+    ds = V.DATASET
+    g.add((ds, RDF.type, VOID.Dataset))
+    g.add((ds, RDF.type, DCAT.Dataset))
+    g.add((ds, DCTERMS.title, Literal("cnocc：中华人民共和国职业分类大典关联数据", lang="zh")))
+    g.add((ds, DCTERMS.title, Literal("cnocc: China's national occupational classification as linked data", lang="en")))
+    g.add((ds, DCTERMS.description, Literal(
+        "The 2015 edition of the classification as far as its items are sourced, and the July 2020 announcement of "
+        "new occupations with its agencies, notice, policy drivers and quoted figures; every fact cites its source.", lang="en")))
+    g.add((ds, DCTERMS.license, LICENSE))
+    g.add((ds, DCTERMS.conformsTo, URIRef(str(V.XKOS).rstrip("#"))))
+    g.add((ds, V.SCHEMA.version, Literal(__version__)))
+    g.add((ds, VOID.uriSpace, Literal(V.BASE)))
+    g.add((ds, VOID.dataDump, URIRef(V.BASE + "dumps/cnocc.nt")))
+    for vocab in VOCABULARIES:
+        g.add((ds, VOID.vocabulary, URIRef(str(vocab))))
+    union = set()
+    for name in sorted(graphs):
+        graph = graphs[name]
+        union.update(graph)
+        sub = V.GRAPHS[name] if name in V.GRAPHS else V.uri("graph", name)
+        g.add((ds, VOID.subset, sub))
+        g.add((sub, RDF.type, VOID.Dataset))
+        g.add((sub, DCTERMS.title, Literal(f"cnocc graph: {name}", lang="en")))
+        g.add((sub, VOID.triples, Literal(len(graph), datatype=XSD.integer)))
+        g.add((sub, VOID.entities, Literal(len(set(graph.subjects())), datatype=XSD.integer)))
+    g.add((ds, VOID.triples, Literal(len(union), datatype=XSD.integer)))
+    for fname in sorted(files):
+        dist = URIRef(V.BASE + "dumps/" + fname)
+        g.add((ds, DCAT.distribution, dist))
+        g.add((dist, RDF.type, DCAT.Distribution))
+        g.add((dist, DCAT.downloadURL, dist))
+        g.add((dist, DCAT.mediaType, Literal(files[fname])))
+        g.add((dist, DCTERMS.title, Literal(fname)))
+        g.add((dist, DCTERMS.license, LICENSE))
+    return g
