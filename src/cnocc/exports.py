@@ -79,8 +79,8 @@ def write_trig(b: Bundle, path: Path) -> None:
         body = b.graphs[name].serialize(format="turtle")
         body = "\n".join(line for line in body.splitlines() if not line.startswith("@prefix"))
         uri = V.GRAPHS.get(name, V.uri("graph", name))
-        indented = "\n".join(("    " + line) if line else "" for line in body.strip().splitlines())
-        parts.append(f"\n<{uri}> {{\n{indented}\n}}\n")
+        # no re-indenting: Turtle long strings may span lines and must keep their bytes
+        parts.append(f"\n<{uri}> {{\n{body.strip()}\n}}\n")
     path.write_text("".join(parts), encoding="utf-8")
 
 

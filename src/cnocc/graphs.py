@@ -362,7 +362,7 @@ class Builder:
             g.add((s, RDF.type, SCHEMA.MonetaryAmount if r["currency"] else SCHEMA.QuantitativeValue))
             g.add((s, SCHEMA.name, Literal(r["name_zh"], lang="zh")))
             g.add((s, SCHEMA.name, Literal(r["name_en"], lang="en")))
-            value = Literal(r["value"], datatype=XSD.decimal)
+            value = Literal(r["value"], datatype=XSD.decimal if "." in r["value"] else XSD.integer)
             g.add((s, SCHEMA.minValue if r["qualifier"] == "minimum" else SCHEMA.value, value))
             if r["qualifier"] == "approximate":
                 g.add((s, SKOS.editorialNote, Literal("An order of magnitude as the text states it, not an exact amount.", lang="en")))

@@ -11,7 +11,7 @@ from .graphs import new_graph
 
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 VOCABULARIES = [V.XKOS, SKOS, DCTERMS, "http://www.w3.org/ns/prov#", "http://www.w3.org/ns/org#", V.OA, V.ELI,
-                V.SCHEMA, FOAF, V.CNOCC]
+                V.SCHEMA, FOAF, V.BASE + "ontology"]
 
 
 def describe(graphs: dict[str, Graph], files: dict[str, str]) -> Graph:
