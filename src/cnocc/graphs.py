@@ -34,7 +34,8 @@ def date_literal(value: str) -> Literal:
 
 def pinyin_label(name: str) -> str:
     """Tone-marked pinyin, syllables separated by spaces; derived, so never stored in data/."""
-    return " ".join(s[0] for s in pinyin(name, style=Style.TONE, strict=True) if s[0].strip())
+    text = " ".join(s[0] for s in pinyin(name, style=Style.TONE, strict=True) if s[0].strip())
+    return text.replace(" 、", ",")
 
 
 def source_uri(sid: str) -> URIRef:
@@ -245,7 +246,8 @@ class Builder:
             s = source_uri(r["id"])
             g.add((s, RDF.type, FOAF.Document))
             kind_class = {"news-release": SCHEMA.NewsArticle, "web-page": SCHEMA.WebPage,
-                          "repository": SCHEMA.SoftwareSourceCode, "pdf": SCHEMA.DigitalDocument}[r["kind"]]
+                          "repository": SCHEMA.SoftwareSourceCode, "pdf": SCHEMA.DigitalDocument,
+                          "statistical-table": SCHEMA.Dataset}[r["kind"]]
             g.add((s, RDF.type, kind_class))
             g.add((s, DCTERMS.title, Literal(r["title"])))
             if r["issued"]:
