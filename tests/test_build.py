@@ -34,7 +34,7 @@ def test_two_builds_give_identical_bytes(tmp_path):
         assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
 
 
-@pytest.mark.parametrize("file,fmt", [("cnocc.ttl", "turtle"), ("cnocc.nt", "nt"), ("cnocc.jsonld", "json-ld")])
+@pytest.mark.parametrize("file,fmt", [("cnocc.ttl", "turtle"), ("cnocc.nt", "nt"), ("cnocc.jsonld", "json-ld"), ("cnocc.rdf", "xml")])
 def test_union_exports_reparse_to_the_built_graph(built, file, fmt):
     result, out = built
     assert isomorphic(Graph().parse(out / file, format=fmt), result.bundle.union())

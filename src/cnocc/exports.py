@@ -14,8 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Dataset, Graph, URIRef
-from rdflib.namespace import SKOS
+from xml.sax.saxutils import escape, quoteattr
+
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.namespace import RDF, SKOS
 
 from . import vocab as V
 from .graphs import new_graph
@@ -82,6 +84,43 @@ def write_trig(b: Bundle, path: Path) -> None:
         # no re-indenting: Turtle long strings may span lines and must keep their bytes
         parts.append(f"\n<{uri}> {{\n{body.strip()}\n}}\n")
     path.write_text("".join(parts), encoding="utf-8")
+
+
+def write_rdfxml(b: Bundle, path: Path) -> None:
+    """Plain RDF/XML, one rdf:Description per subject in sorted order (rdflib's writers are unordered)."""
+    g = b.union()
+    nm = g.namespace_manager
+    used: dict[str, str] = {}
+    body: list[str] = []
+
+    def qname(p: URIRef) -> str:
+        prefix, ns, local = nm.compute_qname_strict(str(p))
+        used[prefix] = str(ns)
+        return f"{prefix}:{local}"
+
+    def node_attr(n, about: bool) -> str:
+        if isinstance(n, BNode):
+            return f'rdf:nodeID="{n}"'
+        return f'rdf:{"about" if about else "resource"}={quoteattr(str(n))}'
+
+    for subj in sorted(set(g.subjects())):
+        body.append(f"  <rdf:Description {node_attr(subj, True)}>")
+        for p, o in sorted(g.predicate_objects(subj)):
+            q = qname(p)
+            if isinstance(o, Literal):
+                attrs = ""
+                if o.language:
+                    attrs = f" xml:lang={quoteattr(o.language)}"
+                elif o.datatype:
+                    attrs = f" rdf:datatype={quoteattr(str(o.datatype))}"
+                body.append(f"    <{q}{attrs}>{escape(str(o))}</{q}>")
+            else:
+                body.append(f"    <{q} {node_attr(o, False)}/>")
+        body.append("  </rdf:Description>")
+    used["rdf"] = str(RDF)
+    decls = "".join(f"\n    xmlns:{p}={quoteattr(ns)}" for p, ns in sorted(used.items()))
+    text = f'<?xml version="1.0" encoding="utf-8"?>\n<rdf:RDF{decls}>\n' + "\n".join(body) + "\n</rdf:RDF>\n"
+    path.write_text(text, encoding="utf-8")
 
 
 def _normalise(node):
@@ -154,6 +193,7 @@ EXPORTS: list[Export] = [
     Export("cnocc.trig", "application/trig", write_trig),
     Export("cnocc.nq", "application/n-quads", write_nquads),
     Export("cnocc.jsonld", "application/ld+json", write_jsonld),
+    Export("cnocc.rdf", "application/rdf+xml", write_rdfxml),
     Export("context.jsonld", "application/ld+json", write_context),
     Export("inferred.ttl", "text/turtle", write_graph_file("inferred")),
     Export("void.ttl", "text/turtle", write_graph_file("metadata")),
