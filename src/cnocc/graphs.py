@@ -234,9 +234,10 @@ class Builder:
                 o = self.occupation_uri(r["raised_to"])
                 g.add((s, CNOCC.raisedTo, o))
                 g.add((o, PROV.wasDerivedFrom, s))
-                note = Literal("Work type raised to an occupation by the announcement of 2020-07-06.", lang="en")
-                g.add((s, SKOS.changeNote, note))
-                g.add((o, SKOS.changeNote, Literal("Raised from a work type of the same name by the announcement of 2020-07-06.", lang="en")))
+                by = self.occ[r["raised_to"]]["introduced_by"]
+                when = f" by the announcement of {by}" if by else ""
+                g.add((s, SKOS.changeNote, Literal(f"Work type raised to an occupation{when}.", lang="en")))
+                g.add((o, SKOS.changeNote, Literal(f"Raised from a work type{when}.", lang="en")))
         return g
 
     # --- the announcements-and-policies graph ------------------------------------------------------
