@@ -182,10 +182,21 @@ def test_csv_views(built):
     _, out = built
     with (out / "occupations.csv").open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    assert len(rows) == len(_csv("occupations.csv"))
-    by_name = {r["name_zh"]: r for r in rows}
-    assert by_name["社群健康助理员"]["code"] == "4-14-01-04"
-    assert by_name["社群健康助理员"]["minor_group"] == "4-14-01"
+    keys = {(r["edition"], r["code"], r["name_zh"]) for r in rows}
+    for table in ("occupations.csv", "2022/occupations.csv"):
+        for o in _csv(table):
+            assert (o["edition"], o["code"], o["name_zh"]) in keys, o
+    by_key = {(r["edition"], r["name_zh"]): r for r in rows}
+    assert by_key["2015", "社群健康助理员"]["code"] == "4-14-01-04"
+    assert by_key["2015", "社群健康助理员"]["minor_group"] == "4-14-01"
+    assert by_key["2022", "社群健康助理员"]["code"] == "4-14-04-04"
+    assert by_key["2022", "网络主播"]["code"] == ""  # announced in 2024: no sourced code
+    with (out / "edition-2022.csv").open(encoding="utf-8") as f:
+        items = list(csv.DictReader(f))
+    assert len(items) == len(_csv("2022/groups.csv")) + len(_csv("2022/occupations.csv"))
+    marks = {r["code"]: r["marks"] for r in items if r["level"] == "occupation"}
+    assert marks == {o["code"]: o["marks"] for o in _csv("2022/occupations.csv")}
+    assert sum("S" in m for m in marks.values()) == 97 and sum("L" in m for m in marks.values()) == 134
     with (out / "work-types.csv").open(encoding="utf-8") as f:
         wts = {r["name_zh"]: r for r in csv.DictReader(f)}
     assert wts["直播销售员"]["parent_code"] == "4-01-02-07"

@@ -15,6 +15,12 @@ REFERENCE = (paths.PROJECT_ROOT / "docs" / "reference.md").read_text(encoding="u
 README = (paths.PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
 
 
+def test_reference_page_is_current():
+    from cnocc.reference import render
+
+    assert REFERENCE == render(main), "docs/reference.md is stale: run 'cnocc reference > docs/reference.md'"
+
+
 def test_readme_opens_with_the_two_commands():
     head = "\n".join(README.splitlines()[:6])
     assert "make build" in head and "make test" in head

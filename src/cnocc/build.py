@@ -20,6 +20,7 @@ from .dataset import load
 from .errors import ValidationFailed
 from .exports import EXPORTS, Bundle
 from .graphs import build_graphs
+from .linking import Unmatched, unmatched_batch_names
 from .metadata import describe
 from .reasoning import infer, standard_axioms
 from .validation import load_shapes, report_text, validate
@@ -38,6 +39,7 @@ class Project:
 class BuildResult:
     bundle: Bundle
     timings: dict[str, float] = field(default_factory=dict)
+    unmatched: list[Unmatched] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         return {name: len(g) for name, g in sorted(self.bundle.graphs.items())}
@@ -73,7 +75,7 @@ def make_graphs(project: Project) -> BuildResult:
         raise ValidationFailed(report_text(results))
     graphs["metadata"] = describe(graphs, {e.file: e.media_type for e in EXPORTS})
     context = json.loads((project.ontology / "context.jsonld").read_text(encoding="utf-8"))
-    return BuildResult(Bundle(graphs, context), t)
+    return BuildResult(Bundle(graphs, context), t, unmatched_batch_names(ds))
 
 
 def write(result: BuildResult, out: Path) -> None:

@@ -12,6 +12,7 @@ from . import __version__, paths
 from .build import Project, asserted_union, build
 from .errors import DataError, ValidationFailed
 from .queries import format_rows, load_build, resolve, run
+from .structure_table import StructureTableError, import_structure_table
 from .validation import load_shapes, report_text, validate
 
 data_option = click.option("--data", "data_dir", type=click.Path(path_type=Path), default=paths.DATA_DIR,
@@ -43,8 +44,34 @@ def build_cmd(out: Path, data_dir: Path) -> None:
         click.echo(exc.report, err=True)
         sys.exit(1)
     for name, n in result.counts().items():
-        click.echo(f"{name:15} {n:6} triples")
+        click.echo(f"{name:26} {n:7} triples")
+    if result.unmatched:
+        click.echo(f"{len(result.unmatched)} announced name(s) match no 2022 occupation and are kept without a link:")
+        for u in result.unmatched:
+            click.echo(f"  {u.announcement}: {u.name} ({u.reason})")
     click.echo(f"wrote {out} in {time.perf_counter() - start:.1f} s")
+
+
+@main.command("import-structure-table")
+@click.argument("pdf", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=paths.DATA_DIR / "2022", show_default=True,
+              help="Folder for groups.csv and occupations.csv.")
+def import_cmd(pdf: Path, out: Path) -> None:
+    """For maintainers: read the 2022 edition's official structure table (PDF) into data/2022/."""
+    try:
+        summary = import_structure_table(pdf, out)
+    except StructureTableError as exc:
+        click.echo(f"error: {exc}; nothing was written.", err=True)
+        sys.exit(1)
+    click.echo(str(summary))
+
+
+@main.command("reference")
+def reference_cmd() -> None:
+    """Print the reference page of commands, bundled queries and shapes (docs/reference.md)."""
+    from .reference import render
+
+    click.echo(render(main), nl=False)
 
 
 @main.command("validate")

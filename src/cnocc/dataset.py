@@ -103,6 +103,7 @@ def load(data_dir: Path) -> Dataset:
         refs(r, "unit_of", agencies, "agency")
     for r in tables["editions.csv"]:
         refs(r, "creators", agencies, "agency")
+        refs(r, "supersedes", editions, "edition")
         for lv in r.get("levels") or []:
             if (r["id"], lv) not in levels:
                 P(r.problem("levels", f"level '{lv}' has no row in data/levels.csv"))
@@ -114,7 +115,9 @@ def load(data_dir: Path) -> Dataset:
         refs(r, "document", sources, "source")
 
     # The classification hierarchy of groups: parent at the level above, code extending it, no cycles.
-    groups = {(r["edition"], r["code"]): r for r in tables["groups.csv"]}
+    group_rows = tables["groups.csv"] + tables["2022/groups.csv"]
+    occupation_rows = tables["occupations.csv"] + tables["2022/occupations.csv"]
+    groups = {(r["edition"], r["code"]): r for r in group_rows}
     parents = {f"{e}/{c}": f"{e}/{r['parent']}" for (e, c), r in groups.items() if r["parent"]}
     cycle = _find_cycle(parents)
     if cycle:
@@ -148,18 +151,17 @@ def load(data_dir: Path) -> Dataset:
             P(r.problem("code", f"'{r['code']}' does not extend its parent's code '{parent}'"))
 
     if not cycle:
-        for r in tables["groups.csv"]:
+        for r in group_rows:
             check_code(r, r["level"])
             check_parent(r, r["level"])
-            if not r["name_zh"] and not r["note"]:
+            if not r["name_zh"] and not r.values.get("note"):
                 P(r.problem("name_zh", "is empty; a group without a sourced name needs a note saying so"))
-            if r["name_en"] and not r["name_en_source"]:
+            if r.values.get("name_en") and not r["name_en_source"]:
                 P(r.problem("name_en_source", "is required when name_en is given"))
 
-    occupations = {}
+    occupations = {r["slug"]: r for r in tables["occupations.csv"]}
     codes: dict[tuple[str, str], Row] = {}
-    for r in tables["occupations.csv"]:
-        occupations[r["slug"]] = r
+    for r in occupation_rows:
         check_code(r, "occupation")
         check_parent(r, "occupation")
         if r["code"]:
@@ -169,9 +171,9 @@ def load(data_dir: Path) -> Dataset:
             elif key in groups:
                 P(r.problem("code", f"'{r['code']}' is already a group's code"))
             codes.setdefault(key, r)
-            if not r["code_source"]:
+            if "code_source" in r.values and not r["code_source"]:
                 P(r.problem("code_source", "is required when code is given"))
-        if r["definition_zh"] and not r["definition_source"]:
+        if r.values.get("definition_zh") and not r["definition_source"]:
             P(r.problem("definition_source", "is required when definition_zh is given"))
 
     work_types = {r["slug"]: r for r in tables["work_types.csv"]}
@@ -206,6 +208,18 @@ def load(data_dir: Path) -> Dataset:
         ref_targets(r, "members")
     for r in tables["figures.csv"]:
         refs(r, "announcement", announcements, "announcement")
+    slugs = {r["slug"]: r for r in tables["occupations.csv"]}
+    for r in tables["batch_occupations.csv"]:
+        refs(r, "announcement", announcements, "announcement")
+        if r["slug"] in slugs:
+            P(r.problem("slug", f"'{r['slug']}' is already used on line {slugs[r['slug']].line}"))
+        slugs.setdefault(r["slug"], r)
+    for r in tables["renames.csv"]:
+        g = groups.get(("2015", r["source_code"]))
+        if g is None:
+            P(r.problem("source_code", f"unknown 2015 group '{r['source_code']}'"))
+        elif g["name_zh"] != r["source_name_zh"]:
+            P(r.problem("source_name_zh", f"'{r['source_name_zh']}' is not the name of 2015 group {r['source_code']}"))
 
     ds = Dataset(tables, texts)
     for file, rows in tables.items():

@@ -160,7 +160,7 @@ def _label(g: Graph, s, lang: str) -> str:
 
 def _csv_view(cls: URIRef, columns: list[str], row_of) -> Callable[[Bundle, Path], None]:
     def write(b: Bundle, path: Path) -> None:
-        g = b.union(["edition-2015", "announcements"])
+        g = b.union([n for n in b.graphs if n.startswith("edition-")] + ["announcements"])
         rows = [row_of(g, s) for s in set(g.subjects(V.RDF.type, cls))]
         rows.sort(key=lambda r: (r[0], r[1], r[2]))
         buf = io.StringIO()
@@ -187,6 +187,39 @@ def _work_type_row(g: Graph, s) -> list[str]:
             str(g.value(s, V.CNOCC.raisedTo) or ""), str(g.value(s, V.CNOCC.introducedBy) or ""), str(s)]
 
 
+def write_edition_view(edition: str) -> Callable[[Bundle, Path], None]:
+    """Every item of one edition, one row each, in code order, for users who start in a spreadsheet."""
+    def write(b: Bundle, path: Path) -> None:
+        g = b.graphs[f"edition-{edition}"]
+        scheme = V.edition(edition)
+        marks = {}
+        for c in g.subjects(RDF.type, SKOS.Collection):
+            letter = str(g.value(c, SKOS.notation) or "")  # the mark the collection gathers: S or L
+            for m in g.objects(c, SKOS.member):
+                marks.setdefault(m, set()).add(letter)
+        levels = {m: int(g.value(lv, V.XKOS.depth)) for lv in g.subjects(RDF.type, V.XKOS.ClassificationLevel)
+                  for m in g.objects(lv, SKOS.member)}
+        level_names = {int(g.value(lv, V.XKOS.depth)): str(g.value(lv, V.XKOS.organizedBy)).rsplit("/", 1)[-1]
+                       for lv in g.subjects(RDF.type, V.XKOS.ClassificationLevel)}
+        rows = []
+        for s in g.subjects(SKOS.inScheme, scheme):
+            code = g.value(s, SKOS.notation)
+            if code is None or s not in levels:
+                continue
+            parent = g.value(s, SKOS.broader)
+            mark = "L/S" if marks.get(s) == {"S", "L"} else "".join(marks.get(s, ()))
+            rows.append([str(code), level_names[levels[s]], _label(g, s, "zh"),
+                         str(g.value(parent, SKOS.notation) or "") if parent else "",
+                         str(g.value(s, V.CNOCC.gbmCode) or ""), mark, str(s)])
+        rows.sort()
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["code", "level", "name_zh", "parent_code", "gbm", "marks", "uri"])
+        w.writerows(rows)
+        path.write_text(buf.getvalue(), encoding="utf-8")
+    return write
+
+
 EXPORTS: list[Export] = [
     Export("cnocc.ttl", "text/turtle", write_turtle),
     Export("cnocc.nt", "application/n-triples", write_ntriples),
@@ -205,4 +238,5 @@ EXPORTS: list[Export] = [
         V.CNOCC.WorkType,
         ["edition", "name_zh", "name_en", "name_pinyin", "parent_name_zh", "parent_code", "raised_to", "introduced_by", "uri"],
         _work_type_row)),
+    Export("edition-2022.csv", "text/csv", write_edition_view("2022")),
 ]

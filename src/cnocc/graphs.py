@@ -11,6 +11,7 @@ from pypinyin import Style, pinyin
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, SKOS, XSD
 
+from . import linking
 from . import vocab as V
 from .dataset import Dataset
 from .tables import Row
@@ -135,6 +136,9 @@ class Builder:
         g.add((scheme, SKOS.notation, Literal(edition_id)))
         for a in ed.get("creators"):
             g.add((scheme, DCTERMS.creator, agency_uri(a)))
+        if ed["supersedes"]:
+            g.add((scheme, XKOS.supersedes, V.edition(ed["supersedes"])))
+        g.add((scheme, CNOCC.complete, Literal(ed["complete"] == "yes")))
         self.cite(g, scheme, ed, "source")
         self.note(g, scheme, ed)
 
@@ -186,12 +190,14 @@ class Builder:
             self.cite(g, s, row, "source")
             self.evidence(g, s, row)
 
-        for r in self.ds.rows("groups.csv"):
+        for r in self.ds.rows("groups.csv") + self.ds.rows("2022/groups.csv"):
             if r["edition"] != edition_id:
                 continue
             s = V.item(edition_id, r["level"], r["code"])
             add_item(s, r["level"], r)
             g.add((s, SKOS.notation, Literal(r["code"])))
+            if r.values.get("gbm"):
+                g.add((s, CNOCC.gbmCode, Literal(r["gbm"])))
             if r["parent"]:
                 p_level = {"sub-major-group": "major-group", "minor-group": "sub-major-group"}[r["level"]]
                 g.add((s, SKOS.broader, V.item(edition_id, p_level, r["parent"])))
@@ -199,26 +205,61 @@ class Builder:
                 g.add((s, SKOS.topConceptOf, scheme))
                 g.add((scheme, SKOS.hasTopConcept, s))
 
-        for r in self.ds.rows("occupations.csv"):
+        marks = {m["mark"]: m for m in self.ds.rows("marks.csv") if m["edition"] == edition_id}
+        for m in marks.values():
+            c = V.uri(edition_id, m["id"])
+            g.add((c, RDF.type, SKOS.Collection))
+            g.add((c, SKOS.notation, Literal(m["mark"])))
+            self.labels(g, c, m)
+            g.add((c, CNOCC.officialItemCount, Literal(m.get("official_count"), datatype=XSD.nonNegativeInteger)))
+            self.cite(g, c, m, "source")
+            self.note(g, c, m)
+
+        for r in self.ds.rows("occupations.csv") + self.ds.rows("2022/occupations.csv"):
             if r["edition"] != edition_id:
                 continue
-            s = self.occupation_uri(r["slug"])
+            get = r.values.get
+            s = self.occupation_uri(r["slug"]) if get("slug") else V.item(edition_id, "occupation", r["code"])
             add_item(s, "occupation", r)
             if r["code"]:
                 g.add((s, SKOS.notation, Literal(r["code"])))
-                self.cite(g, s, r, "code_source")
-                g.add((s, CNOCC.codeConfidence, Literal(r["code_confidence"] or "S1")))
+                if get("code_source"):
+                    self.cite(g, s, r, "code_source")
+                    g.add((s, CNOCC.codeConfidence, Literal(r["code_confidence"] or "S1")))
+                else:  # an imported edition table: the code comes from the same table as the item
+                    for sid in r.get("source"):
+                        g.add((s, CNOCC.codeSource, source_uri(sid)))
             if r["parent"]:
                 g.add((s, SKOS.broader, V.item(edition_id, "minor-group", r["parent"])))
-            if r["definition_zh"]:
+            for letter in (get("marks") or "").split("/"):
+                if letter:
+                    g.add((V.uri(edition_id, marks[letter]["id"]), SKOS.member, s))
+            if get("definition_zh"):
                 g.add((s, SKOS.definition, Literal(r["definition_zh"], lang="zh")))
                 self.cite(g, s, r, "definition_source")
                 if r["definition_confidence"]:
                     g.add((s, CNOCC.definitionConfidence, Literal(r["definition_confidence"])))
-            if r["introduced_by"]:
+            if get("introduced_by"):
                 g.add((s, CNOCC.introducedBy, announcement_uri(r["introduced_by"])))
-            if r["invalidated_by"]:
+            if get("invalidated_by"):
                 g.add((s, PROV.wasInvalidatedBy, announcement_uri(r["invalidated_by"])))
+
+        for r in self.ds.rows("batch_occupations.csv"):
+            if linking.announcement_edition(self.ds, r) != edition_id:
+                continue
+            code = linking.match(self.ds, r["name_zh"]) if edition_id == linking.TARGET else None
+            ann = announcement_uri(r["announcement"])
+            if code is not None:  # the announced name is an item of this edition: say which batch brought it
+                s = V.item(edition_id, "occupation", code)
+                g.add((s, CNOCC.introducedBy, ann))
+                self.cite(g, s, r, "source")
+                continue
+            s = V.item(edition_id, "occupation", r["slug"])
+            add_item(s, "occupation", r)
+            g.add((s, CNOCC.introducedBy, ann))
+            g.add((s, SKOS.editorialNote, Literal(
+                f"Announced in batch {self.ds.by('announcements.csv', 'id')[r['announcement']]['batch']}; "
+                f"its code in the {edition_id} frame is not sourced.", lang="en")))
 
         for r in self.ds.rows("work_types.csv"):
             if r["edition"] != edition_id:
@@ -289,9 +330,10 @@ class Builder:
             s = V.uri("notice", r["id"])
             g.add((s, RDF.type, CNOCC.Notice))
             g.add((s, DCTERMS.identifier, Literal(r["identifier"])))
-            g.add((s, DCTERMS.title, Literal(r["title_zh"], lang="zh")))
+            if r["title_zh"]:
+                g.add((s, DCTERMS.title, Literal(r["title_zh"], lang="zh")))
             g.add((s, SKOS.prefLabel, Literal(r["identifier"], lang="zh")))
-            for a in r.get("issuers"):
+            for a in r.get("issuers") or []:
                 g.add((s, DCTERMS.publisher, agency_uri(a)))
             self.cite(g, s, r, "source")
             self.note(g, s, r)
@@ -300,17 +342,20 @@ class Builder:
             s = announcement_uri(r["id"])
             g.add((s, RDF.type, CNOCC.Announcement))
             self.labels(g, s, r)
-            g.add((s, DCTERMS.issued, date_literal(r["released"])))
+            if r["released"]:
+                g.add((s, DCTERMS.issued, date_literal(r["released"])))
             g.add((s, CNOCC.batchNumber, Literal(r.get("batch"), datatype=XSD.positiveInteger)))
             g.add((s, CNOCC.amends, V.edition(r["edition"])))
-            for a in r.get("agencies"):
+            for a in r.get("agencies") or []:
                 g.add((s, PROV.wasAssociatedWith, agency_uri(a)))
             if r["notice"]:
                 g.add((s, CNOCC.notice, V.uri("notice", r["notice"])))
-            g.add((s, PROV.generated, source_uri(r["document"])))
+            if r["document"]:
+                g.add((s, PROV.generated, source_uri(r["document"])))
             for col, prop in (("new_occupations", CNOCC.newOccupationCount), ("new_work_types", CNOCC.newWorkTypeCount),
                               ("raised_work_types", CNOCC.raisedWorkTypeCount)):
-                g.add((s, prop, Literal(r.get(col), datatype=XSD.nonNegativeInteger)))
+                if r.get(col) is not None:
+                    g.add((s, prop, Literal(r.get(col), datatype=XSD.nonNegativeInteger)))
             self.cite(g, s, r, "source")
             self.evidence(g, s, r)
             self.note(g, s, r)
@@ -380,6 +425,37 @@ class Builder:
         return g
 
 
+    # --- the 2015 → 2022 correspondence ------------------------------------------------------------
+    def correspondence_graph(self) -> Graph:
+        g = new_graph()
+        corr = V.uri("correspondence", "2015-2022")
+        g.add((corr, RDF.type, XKOS.Correspondence))
+        g.add((corr, SKOS.prefLabel, Literal("职业分类大典2015年版与2022年版对照", lang="zh")))
+        g.add((corr, SKOS.prefLabel, Literal("Correspondence between the 2015 and 2022 editions", lang="en")))
+        g.add((corr, XKOS.compares, V.edition("2015")))
+        g.add((corr, XKOS.compares, V.edition("2022")))
+        g.add((corr, DCTERMS.description, Literal(
+            "Links an item of the 2015 frame to the 2022 item of exactly the same official name (groups: same code and "
+            "name, or a sourced rename). Items without such a match are left unlinked, never guessed.", lang="en")))
+        g.add((corr, DCTERMS.source, source_uri("structure-table-2022")))
+        for a in linking.correspondence(self.ds):
+            src = self.source_item(a)
+            tgt = V.item("2022", a.target_level, a.target_code)
+            assoc = V.uri("correspondence", "2015-2022", f"{a.source_level}-{a.source_key}")
+            g.add((corr, XKOS.madeOf, assoc))
+            g.add((assoc, RDF.type, XKOS.ConceptAssociation))
+            g.add((assoc, XKOS.sourceConcept, src))
+            g.add((assoc, XKOS.targetConcept, tgt))
+            g.add((assoc, SKOS.changeNote, Literal(a.note(), lang="en")))
+            g.add((assoc, DCTERMS.type, Literal(a.kind)))
+        return g
+
+    def source_item(self, a: "linking.Association") -> URIRef:
+        if a.source_level == "work-type":
+            return V.item("2015", "work-type", a.source_key)
+        return V.item("2015", a.source_level, a.source_key)
+
+
 def build_graphs(ds: Dataset, ontology: Graph) -> dict[str, Graph]:
     """The asserted named graphs, keyed by the names in `vocab.GRAPHS`."""
     b = Builder(ds)
@@ -387,4 +463,5 @@ def build_graphs(ds: Dataset, ontology: Graph) -> dict[str, Graph]:
     for ed in ds.rows("editions.csv"):
         graphs[f"edition-{ed['id']}"] = b.edition_graph(ed["id"])
     graphs["announcements"] = b.announcements_graph()
+    graphs["correspondence-2015-2022"] = b.correspondence_graph()
     return graphs

@@ -66,6 +66,11 @@ def validate(data: Graph, shapes: Graph) -> tuple[bool, list[Result]]:
                 label = lit
         path = report.value(r, SH.resultPath)
         value = report.value(r, SH.value)
+        if value is not None and not isinstance(value, URIRef) and str(value).startswith("http"):
+            value = URIRef(str(value))  # a shape that reports an item by its IRI as a string
+        if isinstance(value, URIRef):
+            names = [lit for lit in data.objects(value, SKOS.prefLabel) if getattr(lit, "language", None) == "zh"]
+            value = f"{value} ({names[0]})" if names else value
         results.append(Result(
             focus=str(focus), label=str(label or ""), shape=_shape_name(shapes, report.value(r, SH.sourceShape)),
             path=data.namespace_manager.normalizeUri(path) if isinstance(path, URIRef) else "",

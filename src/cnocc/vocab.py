@@ -61,7 +61,9 @@ def evidence(source: str, exact: str) -> URIRef:
 GRAPHS = {
     "ontology": uri("graph", "ontology"),
     "edition-2015": uri("graph", "edition-2015"),
+    "edition-2022": uri("graph", "edition-2022"),
     "announcements": uri("graph", "announcements"),
+    "correspondence-2015-2022": uri("graph", "correspondence-2015-2022"),
     "inferred": uri("graph", "inferred"),
     "metadata": uri("graph", "metadata"),
 }
