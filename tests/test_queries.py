@@ -20,7 +20,6 @@ import pytest
 from rdflib import URIRef
 
 from cnocc import paths
-from cnocc.build import Project, build
 from cnocc.graphs import pinyin_label  # pinyin is derived at build time, never stored in data/
 from cnocc.queries import bundled, load_build, resolve, run
 
@@ -378,10 +377,8 @@ def _changed_codes() -> list[Row]:
 # --- fixtures ------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def dist(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("build") / "dist"
-    build(Project(), out)
-    return out
+def dist(built) -> Path:
+    return built[1]  # the session's one real build (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, SKOS
 
 from cnocc import paths
-from cnocc.build import Project, asserted_union, make_graphs
+from cnocc.build import asserted_union
 from cnocc.validation import Result, load_shapes, validate
 from cnocc.vocab import BASE, CNOCC, ELI, OA, SCHEMA, SH, XKOS, evidence
 
@@ -62,8 +62,8 @@ XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
 # --- the real graph and the shapes ----------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def real() -> tuple[Graph, Graph]:
-    result = make_graphs(Project())
+def real(built) -> tuple[Graph, Graph]:
+    result, _ = built  # the session's one real build (tests/conftest.py)
     return asserted_union(result.bundle.graphs), load_shapes(paths.SHAPES_DIR)
 
 
