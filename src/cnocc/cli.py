@@ -12,6 +12,7 @@ from . import __version__, paths
 from .build import Project, asserted_union, build
 from .errors import DataError, ValidationFailed
 from .queries import format_rows, load_build, resolve, run
+from .isco_snapshot import SnapshotError, extract_isco
 from .structure_table import StructureTableError, import_structure_table
 from .validation import load_shapes, report_text, validate
 
@@ -61,6 +62,20 @@ def import_cmd(pdf: Path, out: Path) -> None:
     try:
         summary = import_structure_table(pdf, out)
     except StructureTableError as exc:
+        click.echo(f"error: {exc}; nothing was written.", err=True)
+        sys.exit(1)
+    click.echo(str(summary))
+
+
+@main.command("import-isco")
+@click.argument("esco_csv", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=paths.DATA_DIR / "reference", show_default=True,
+              help="Folder for isco08-groups.csv.")
+def import_isco_cmd(esco_csv: Path, out: Path) -> None:
+    """For maintainers: extract the ISCO-08 groups from ESCO v1.2's CSV into data/reference/."""
+    try:
+        summary = extract_isco(esco_csv, out)
+    except SnapshotError as exc:
         click.echo(f"error: {exc}; nothing was written.", err=True)
         sys.exit(1)
     click.echo(str(summary))

@@ -289,7 +289,7 @@ class Builder:
             g.add((s, RDF.type, FOAF.Document))
             kind_class = {"news-release": SCHEMA.NewsArticle, "web-page": SCHEMA.WebPage,
                           "repository": SCHEMA.SoftwareSourceCode, "pdf": SCHEMA.DigitalDocument,
-                          "statistical-table": SCHEMA.Dataset}[r["kind"]]
+                          "statistical-table": SCHEMA.Dataset, "dataset": SCHEMA.Dataset}[r["kind"]]
             g.add((s, RDF.type, kind_class))
             g.add((s, DCTERMS.title, Literal(r["title"])))
             if r["issued"]:

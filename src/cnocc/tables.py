@@ -53,7 +53,7 @@ TABLES: dict[str, Table] = {
     t.file: t
     for t in [
         Table("sources.csv", (
-            C("id", "slug", True), C("kind", "choice", True, ("news-release", "web-page", "repository", "pdf", "statistical-table")),
+            C("id", "slug", True), C("kind", "choice", True, ("news-release", "web-page", "repository", "pdf", "statistical-table", "dataset")),
             C("title", required=True), C("publisher", "slug"), C("issued", "date"), C("url", "url"),
             C("path"), C("note"),
         ), ("id",)),
