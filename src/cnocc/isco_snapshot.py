@@ -19,7 +19,7 @@ ISCO_PREFIX = "http://data.europa.eu/esco/isco/C"
 LEVELS = {1: "major", 2: "sub-major", 3: "minor", 4: "unit"}
 OFFICIAL = {"major": 10, "sub-major": 43, "minor": 130, "unit": 436}  # ISCO-08 as ESCO publishes it
 HEADER = ("code", "level", "title_en", "parent", "uri", "source")
-SOURCE = "esco-1.2"
+SOURCE = "esco-v1-2"
 
 
 class SnapshotError(Exception):
