@@ -53,18 +53,23 @@ def build_cmd(out: Path, data_dir: Path) -> None:
     click.echo(f"wrote {out} in {time.perf_counter() - start:.1f} s")
 
 
+def _run_import(importer, source: Path, out: Path, error: type[Exception]) -> None:
+    """Importers write all or nothing; say which, and exit 1 on failure."""
+    try:
+        summary = importer(source, out)
+    except error as exc:
+        click.echo(f"error: {exc}; nothing was written.", err=True)
+        sys.exit(1)
+    click.echo(str(summary))
+
+
 @main.command("import-structure-table")
 @click.argument("pdf", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), default=paths.DATA_DIR / "2022", show_default=True,
               help="Folder for groups.csv and occupations.csv.")
 def import_cmd(pdf: Path, out: Path) -> None:
     """For maintainers: read the 2022 edition's official structure table (PDF) into data/2022/."""
-    try:
-        summary = import_structure_table(pdf, out)
-    except StructureTableError as exc:
-        click.echo(f"error: {exc}; nothing was written.", err=True)
-        sys.exit(1)
-    click.echo(str(summary))
+    _run_import(import_structure_table, pdf, out, StructureTableError)
 
 
 @main.command("import-isco")
@@ -73,12 +78,7 @@ def import_cmd(pdf: Path, out: Path) -> None:
               help="Folder for isco08-groups.csv.")
 def import_isco_cmd(esco_csv: Path, out: Path) -> None:
     """For maintainers: extract the ISCO-08 groups from ESCO v1.2's CSV into data/reference/."""
-    try:
-        summary = extract_isco(esco_csv, out)
-    except SnapshotError as exc:
-        click.echo(f"error: {exc}; nothing was written.", err=True)
-        sys.exit(1)
-    click.echo(str(summary))
+    _run_import(extract_isco, esco_csv, out, SnapshotError)
 
 
 @main.command("reference")
