@@ -80,7 +80,35 @@ def to_gbk(file: str) -> Callable[[Path], int]:
     return mutate
 
 
+def edit_mapping(file: str, subject: str, target: str, field: str, new: str) -> Callable[[Path], int]:
+    """Set one cell of an SSSOM row (found by subject and object); return its line number."""
+    def mutate(data: Path) -> int:
+        path = data / file
+        lines = path.read_text(encoding="utf-8").splitlines()
+        header = next(i for i, ln in enumerate(lines) if not ln.startswith("#"))
+        cols = lines[header].split("\t")
+        for i in range(header + 1, len(lines)):
+            cells = lines[i].split("\t")
+            if cells[cols.index("subject_id")] == subject and cells[cols.index("object_id")] == target:
+                cells[cols.index(field)] = new
+                lines[i] = "\t".join(cells)
+                path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+                return i + 1
+        raise AssertionError(f"no row {subject} -> {target} in {file}")
+    return mutate
+
+
+def drop_header_key(file: str, key: str) -> Callable[[Path], None]:
+    def mutate(data: Path) -> None:
+        path = data / file
+        kept = [ln for ln in path.read_text(encoding="utf-8").splitlines() if not ln.startswith(f"# {key}:")]
+        path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    return mutate
+
+
 OCC = "occupations.csv"
+ISCO_MAP = "mappings/cnocc-isco08.sssom.tsv"
+BLOCKCHAIN = "cn:2015/occupation/2-02-10-15"
 CASES = [
     # id, mutation, file named, field named (None: no field), words expected in the message
     ("missing-file", delete_file("figures.csv"), "figures.csv", None, "is missing"),
@@ -114,6 +142,25 @@ CASES = [
     ("bad-confidence", edit("agencies.csv", "id", "nbs", "confidence", "high"), "agencies.csv", "confidence", "not one of"),
     ("bad-reference", edit("characteristics.csv", "position", "2", "members", "occupation:nobody"),
      "characteristics.csv", "members", "unknown occupation"),
+    # mapping files (SSSOM)
+    ("mapping-target-not-in-snapshot", edit_mapping(ISCO_MAP, BLOCKCHAIN, "isco:2512", "object_id", "isco:2599"),
+     ISCO_MAP, "object_id", "not in the reference snapshot"),
+    ("mapping-without-reason", edit_mapping(ISCO_MAP, BLOCKCHAIN, "isco:2512", "comment", ""),
+     ISCO_MAP, "comment", "is empty"),
+    ("mapping-predicate-not-skos-match", edit_mapping(ISCO_MAP, BLOCKCHAIN, "isco:2512", "predicate_id", "skos:broader"),
+     ISCO_MAP, "predicate_id", "not a SKOS mapping property"),
+    ("mapping-confidence-out-of-range", edit_mapping(ISCO_MAP, BLOCKCHAIN, "isco:2512", "confidence", "1.4"),
+     ISCO_MAP, "confidence", "between 0 and 1"),
+    ("mapping-label-not-the-targets", edit_mapping(ISCO_MAP, BLOCKCHAIN, "isco:2512", "object_label", "Programmers"),
+     ISCO_MAP, "object_label", "differs from the snapshot's label 'Software developers'"),
+    ("mapping-unknown-subject",
+     edit_mapping(ISCO_MAP, BLOCKCHAIN, "isco:2512", "subject_id", "cn:2015/occupation/2-02-10-99"),
+     ISCO_MAP, "subject_id", "is not an item of any edition"),
+    ("mapping-subject-misnamed", edit_mapping(ISCO_MAP, BLOCKCHAIN, "isco:2512", "subject_label", "区块链工程师"),
+     ISCO_MAP, "subject_label", "is not the item's name"),
+    ("mapping-twice", edit_mapping(ISCO_MAP, "cn:2015/occupation/chengshi-guanli-wanggeyuan", "isco:5419", "object_id",
+                                   "isco:3359"), ISCO_MAP, "object_id", "is already mapped"),
+    ("mapping-set-without-licence", drop_header_key(ISCO_MAP, "license"), ISCO_MAP, "license", "header needs"),
 ]
 
 

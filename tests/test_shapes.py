@@ -12,10 +12,11 @@ from collections.abc import Callable
 
 import pytest
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, SKOS
+from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS
 
 from cnocc import paths
 from cnocc.build import asserted_union
+from cnocc.mappings import MappingRow, record_id
 from cnocc.validation import Result, load_shapes, validate
 from cnocc.vocab import BASE, CNOCC, ELI, OA, SCHEMA, SH, XKOS, evidence
 
@@ -51,6 +52,14 @@ DIGITAL_2022 = URIRef(BASE + "2022/digital-occupations")
 LEVEL_OCC_2022 = URIRef(BASE + "2022/occupations")
 OCC_2022_BLOCKCHAIN = URIRef(BASE + "2022/occupation/2-02-38-08")  # 区块链工程技术人员, marked S
 MINOR_2022_DIGITAL = URIRef(BASE + "2022/minor-group/2-02-38")  # 数字技术工程技术人员
+
+ISCO_2512 = URIRef("http://data.europa.eu/esco/isco/C2512")
+SSSOM = Namespace("https://w3id.org/sssom/")
+ISCO_SET = URIRef(BASE + "mappings/isco08")
+# 区块链工程技术人员 (2015) broadMatch ISCO 2512, and 城市管理网格员 (2015) Not broadMatch 5419: real rows
+MAP_OCC = URIRef(BASE + record_id(MappingRow(0, OCC, "", "skos:broadMatch", False, ISCO_2512, "")).split(":", 1)[1])
+MAP_NOT = URIRef(BASE + record_id(MappingRow(0, OCC_GRID, "", "skos:broadMatch", True,
+                                             URIRef("http://data.europa.eu/esco/isco/C5419"), "")).split(":", 1)[1])
 
 SHAPES_FILE = paths.SHAPES_DIR / "cnocc-shapes.ttl"
 # A plain Namespace: rdflib's closed XSD namespace warns when pytest probes module attributes.
@@ -263,6 +272,27 @@ CASES: list[tuple[str, Mutation, str, URIRef]] = [
     # confidence marks
     ("confidence-high", lambda g: replace(g, MAJOR_2, CNOCC.confidence, Literal("high")), "confidence marks", MAJOR_2),
     ("code-confidence-unknown", lambda g: replace(g, OCC, CNOCC.codeConfidence, Literal("C3")), "confidence marks", OCC),
+    # links to ISCO-08 and ESCO
+    ("isco-group-as-parent", lambda g: g.add((OCC, SKOS.broader, ISCO_2512)), "national parent", OCC),
+    ("mapping-without-reason", lambda g: drop(g, MAP_OCC, RDFS.comment), "mapping record", MAP_OCC),
+    ("mapping-target-not-in-snapshot",
+     lambda g: replace(g, MAP_OCC, OWL.annotatedTarget, URIRef("http://data.europa.eu/esco/isco/C9999")),
+     "mapping record", MAP_OCC),
+    ("mapping-predicate-broader", lambda g: replace(g, MAP_OCC, OWL.annotatedProperty, SKOS.broader),
+     "mapping record", MAP_OCC),
+    ("mapping-confidence-above-one", lambda g: replace(g, MAP_OCC, SSSOM.confidence, Literal(1.5)),
+     "mapping record", MAP_OCC),
+    ("mapping-not-manual",
+     lambda g: replace(g, MAP_OCC, SSSOM.mapping_justification, URIRef("https://w3id.org/semapv/vocab/LexicalMatching")),
+     "mapping record", MAP_OCC),
+    ("mapping-without-author", lambda g: drop(g, MAP_OCC, URIRef("http://purl.org/pav/authoredBy")),
+     "mapping record", MAP_OCC),
+    ("mapping-two-subjects", lambda g: g.add((MAP_OCC, OWL.annotatedSource, OCC_MARKETER)), "mapping record", MAP_OCC),
+    ("positive-mapping-without-triple", lambda g: drop(g, OCC, SKOS.broadMatch, ISCO_2512),
+     "mapping as a direct triple", MAP_OCC),
+    ("negated-mapping-with-triple",
+     lambda g: g.add((OCC_GRID, SKOS.broadMatch, URIRef("http://data.europa.eu/esco/isco/C5419"))),
+     "mapping as a direct triple", MAP_NOT),
 ]
 
 

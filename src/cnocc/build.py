@@ -15,10 +15,10 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from . import paths
+from . import mappings, paths
 from .dataset import load
 from .errors import ValidationFailed
-from .exports import EXPORTS, Bundle
+from .exports import EXPORTS, SSSOM_TSV, Bundle
 from .graphs import build_graphs
 from .linking import Unmatched, unmatched_batch_names
 from .metadata import describe
@@ -45,10 +45,14 @@ class BuildResult:
         return {name: len(g) for name, g in sorted(self.bundle.graphs.items())}
 
 
-def asserted_union(graphs: dict[str, Graph]) -> Graph:
+DERIVED = ("inferred", "metadata")
+LINKS = ("mappings", "reference")  # kept out of reasoning: skos:broadMatch is a sub-property of skos:broader
+
+
+def asserted_union(graphs: dict[str, Graph], exclude: tuple[str, ...] = ()) -> Graph:
     u = Graph()
     for name in sorted(graphs):
-        if name not in ("inferred", "metadata"):
+        if name not in DERIVED + exclude:
             for t in graphs[name]:
                 u.add(t)
     return u
@@ -59,23 +63,30 @@ def make_graphs(project: Project) -> BuildResult:
     t = {}
     start = time.perf_counter()
     ds = load(project.data)
+    mapping_files, targets = mappings.load(project.data)
     t["read sources"] = time.perf_counter() - start
     s = time.perf_counter()
     ontology = Graph().parse(project.ontology / "cnocc.ttl", format="turtle")
     graphs = build_graphs(ds, ontology)
+    national = asserted_union(graphs)
+    mappings.check_subjects(mapping_files, national)
+    graphs["mappings"] = mappings.mapping_graph(mapping_files)
+    graphs["reference"] = mappings.reference_graph(targets, mapping_files)
     t["build graphs"] = time.perf_counter() - s
     s = time.perf_counter()
-    asserted = asserted_union(graphs)
-    graphs["inferred"] = infer(asserted, standard_axioms(project.ontology))
+    graphs["inferred"] = infer(national, standard_axioms(project.ontology))
     t["reason"] = time.perf_counter() - s
+    asserted = asserted_union(graphs)
     s = time.perf_counter()
     conforms, results = validate(asserted, load_shapes(project.shapes))
     t["validate"] = time.perf_counter() - s
     if not conforms:
         raise ValidationFailed(report_text(results))
-    graphs["metadata"] = describe(graphs, {e.file: e.media_type for e in EXPORTS})
+    verbatim = {mf.path.name: (SSSOM_TSV, mf.text) for mf in mapping_files}
+    files = {e.file: e.media_type for e in EXPORTS} | {name: v[0] for name, v in verbatim.items()}
+    graphs["metadata"] = describe(graphs, files, mappings.linksets(mapping_files, graphs["mappings"]))
     context = json.loads((project.ontology / "context.jsonld").read_text(encoding="utf-8"))
-    return BuildResult(Bundle(graphs, context), t, unmatched_batch_names(ds))
+    return BuildResult(Bundle(graphs, context, verbatim), t, unmatched_batch_names(ds))
 
 
 def write(result: BuildResult, out: Path) -> None:
@@ -87,6 +98,8 @@ def write(result: BuildResult, out: Path) -> None:
             s = time.perf_counter()
             e.write(result.bundle, tmp / e.file)
             result.timings[f"export {e.file}"] = time.perf_counter() - s
+        for name, (_, text) in sorted(result.bundle.verbatim.items()):
+            (tmp / name).write_text(text, encoding="utf-8")
         old = None
         if out.exists():
             old = out.parent / f".{out.name}-old-{tmp.name}"

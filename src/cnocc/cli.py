@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import click
@@ -12,7 +13,7 @@ from . import __version__, paths
 from .build import Project, asserted_union, build
 from .errors import DataError, ValidationFailed
 from .queries import format_rows, load_build, resolve, run
-from .isco_snapshot import SnapshotError, extract_isco
+from .esco_snapshot import MAPPINGS_DIR, SnapshotError, extract_esco
 from .structure_table import StructureTableError, import_structure_table
 from .validation import load_shapes, report_text, validate
 
@@ -72,13 +73,15 @@ def import_cmd(pdf: Path, out: Path) -> None:
     _run_import(import_structure_table, pdf, out, StructureTableError)
 
 
-@main.command("import-isco")
+@main.command("import-esco")
 @click.argument("esco_csv", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), default=paths.DATA_DIR / "reference", show_default=True,
-              help="Folder for isco08-groups.csv.")
-def import_isco_cmd(esco_csv: Path, out: Path) -> None:
-    """For maintainers: extract the ISCO-08 groups from ESCO v1.2's CSV into data/reference/."""
-    _run_import(extract_isco, esco_csv, out, SnapshotError)
+              help="Folder for isco08-groups.csv and esco-occupations.csv.")
+@click.option("--mappings", type=click.Path(path_type=Path), default=MAPPINGS_DIR, show_default=True,
+              help="Folder of *.sssom.tsv files whose ESCO occupations are snapshotted.")
+def import_esco_cmd(esco_csv: Path, out: Path, mappings: Path) -> None:
+    """For maintainers: extract the ISCO-08 groups and the mapped ESCO occupations from ESCO v1.2's CSV."""
+    _run_import(partial(extract_esco, mappings_dir=mappings), esco_csv, out, SnapshotError)
 
 
 @main.command("reference")

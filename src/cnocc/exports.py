@@ -11,7 +11,7 @@ import csv
 import io
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from xml.sax.saxutils import escape, quoteattr
@@ -21,6 +21,9 @@ from rdflib.namespace import RDF, SKOS
 
 from . import vocab as V
 from .graphs import new_graph
+
+
+SSSOM_TSV = "text/tab-separated-values"
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class Bundle:
 
     graphs: dict[str, Graph]  # name -> graph, incl. inferred and metadata
     context: dict
+    verbatim: dict[str, tuple[str, str]] = field(default_factory=dict)  # file -> (media type, text), e.g. SSSOM
 
     def union(self, names: list[str] | None = None) -> Graph:
         g = new_graph()
@@ -74,16 +78,28 @@ def write_nquads(b: Bundle, path: Path) -> None:
 
 
 def write_trig(b: Bundle, path: Path) -> None:
-    """Each named graph as a Turtle block, in name order (rdflib's TriG order is not stable)."""
-    head = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(V.PREFIXES.items()))
-    parts = [head]
+    """Each named graph as a Turtle block, in name order (rdflib's TriG order is not stable).
+
+    Prefixes move to the top, gathered from every block, so a graph whose serializer had to invent
+    one (`ns1:`) still parses; two blocks giving one prefix different namespaces is a bug to stop on.
+    """
+    prefixes: dict[str, str] = {}
+    parts = []
     for name in sorted(b.graphs):
         body = b.graphs[name].serialize(format="turtle")
-        body = "\n".join(line for line in body.splitlines() if not line.startswith("@prefix"))
+        kept = []
+        for line in body.splitlines():
+            if line.startswith("@prefix"):
+                prefix, ns = line.split()[1], line.split()[2]
+                if prefixes.setdefault(prefix, ns) != ns:
+                    raise ValueError(f"prefix {prefix} means {prefixes[prefix]} and {ns} in graph {name}")
+            else:
+                kept.append(line)
         uri = V.GRAPHS.get(name, V.uri("graph", name))
         # no re-indenting: Turtle long strings may span lines and must keep their bytes
-        parts.append(f"\n<{uri}> {{\n{body.strip()}\n}}\n")
-    path.write_text("".join(parts), encoding="utf-8")
+        parts.append(f"\n<{uri}> {{\n{chr(10).join(kept).strip()}\n}}\n")
+    head = "".join(f"@prefix {p} {ns} .\n" for p, ns in sorted(prefixes.items()))
+    path.write_text(head + "".join(parts), encoding="utf-8")
 
 
 def write_rdfxml(b: Bundle, path: Path) -> None:
@@ -230,6 +246,7 @@ EXPORTS: list[Export] = [
     Export("context.jsonld", "application/ld+json", write_context),
     Export("inferred.ttl", "text/turtle", write_graph_file("inferred")),
     Export("void.ttl", "text/turtle", write_graph_file("metadata")),
+    Export("mappings.ttl", "text/turtle", write_graph_file("mappings")),
     Export("occupations.csv", "text/csv", _csv_view(
         V.CNOCC.Occupation,
         ["edition", "code", "name_zh", "name_en", "name_pinyin", "minor_group", "definition_zh", "introduced_by", "uri"],

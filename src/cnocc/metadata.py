@@ -14,9 +14,11 @@ VOCABULARIES = [V.XKOS, SKOS, DCTERMS, "http://www.w3.org/ns/prov#", "http://www
                 V.SCHEMA, FOAF, V.BASE + "ontology"]
 
 
-def describe(graphs: dict[str, Graph], files: dict[str, str]) -> Graph:
-    """VoID/DCAT for the named graphs (`graphs`) and the export files (`files`: name -> media type)."""
+def describe(graphs: dict[str, Graph], files: dict[str, str], linksets: Graph | None = None) -> Graph:
+    """VoID/DCAT for the named graphs (`graphs`), the export files (`files`: name -> media type) and linksets."""
     g = new_graph()
+    for t in linksets or ():
+        g.add(t)
     ds = V.DATASET
     g.add((ds, RDF.type, VOID.Dataset))
     g.add((ds, RDF.type, DCAT.Dataset))

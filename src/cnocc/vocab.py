@@ -15,11 +15,15 @@ ELI = Namespace("http://data.europa.eu/eli/ontology#")
 SCHEMA = Namespace("https://schema.org/")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 WD = Namespace("http://www.wikidata.org/entity/")
+SSSOM = Namespace("https://w3id.org/sssom/")
+PAV = Namespace("http://purl.org/pav/")
+SEMAPV = Namespace("https://w3id.org/semapv/vocab/")
 
 PREFIXES = {
     "cnocc": CNOCC, "xkos": XKOS, "skos": SKOS, "dcterms": DCTERMS, "prov": PROV, "org": ORG,
     "foaf": FOAF, "oa": OA, "eli": ELI, "schema": SCHEMA, "void": VOID, "dcat": DCAT,
     "owl": OWL, "rdfs": RDFS, "rdf": RDF, "xsd": XSD, "sh": SH, "wd": WD,
+    "sssom": SSSOM, "pav": PAV, "semapv": SEMAPV,
 }
 
 LEVEL_PLURAL = {
@@ -64,6 +68,8 @@ GRAPHS = {
     "edition-2022": uri("graph", "edition-2022"),
     "announcements": uri("graph", "announcements"),
     "correspondence-2015-2022": uri("graph", "correspondence-2015-2022"),
+    "mappings": uri("graph", "mappings"),
+    "reference": uri("graph", "reference"),
     "inferred": uri("graph", "inferred"),
     "metadata": uri("graph", "metadata"),
 }
