@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: build test clean
+.PHONY: build test bench-serve clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,9 @@ build: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+bench-serve: build  # not a test: load figures for `cnocc serve` next to oxigraph serve-read-only
+	$(BIN)/python benchmarks/serve_load.py --dist dist
 
 clean:
 	rm -rf dist .pytest_cache

@@ -84,6 +84,31 @@ def import_esco_cmd(esco_csv: Path, out: Path, mappings: Path) -> None:
     _run_import(partial(extract_esco, mappings_dir=mappings), esco_csv, out, SnapshotError)
 
 
+@main.command("serve")
+@click.argument("dist", type=click.Path(path_type=Path), default=paths.DIST_DIR)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--query-timeout", default=10.0, show_default=True, type=float, help="Seconds a SPARQL query may run.")
+@click.option("--max-rows", default=10_000, show_default=True, type=int, help="Rows or triples a SPARQL query may return.")
+@click.option("--sparql-workers", default=2, show_default=True, type=int, help="Processes answering SPARQL queries.")
+def serve_cmd(dist: Path, host: str, port: int, query_timeout: float, max_rows: int, sparql_workers: int) -> None:
+    """Serve a build (DIST, default dist/): concept pages, search, SPARQL, dereferenceable URIs."""
+    import uvicorn
+
+    from .web.app import create_app
+    from .web.settings import Settings
+
+    settings = Settings(dist=dist.resolve(), query_timeout=query_timeout, max_rows=max_rows,
+                        sparql_workers=sparql_workers)
+    try:
+        app = create_app(settings)
+    except FileNotFoundError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"cnocc serves {settings.dist} at http://{host}:{port}/ (Ctrl-C stops)", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
+
+
 @main.command("reference")
 def reference_cmd() -> None:
     """Print the reference page of commands, bundled queries and shapes (docs/reference.md)."""

@@ -25,8 +25,10 @@ def describe(graphs: dict[str, Graph], files: dict[str, str], linksets: Graph | 
     g.add((ds, DCTERMS.title, Literal("cnocc：中华人民共和国职业分类大典关联数据", lang="zh")))
     g.add((ds, DCTERMS.title, Literal("cnocc: China's national occupational classification as linked data", lang="en")))
     g.add((ds, DCTERMS.description, Literal(
-        "The 2015 edition of the classification as far as its items are sourced, and the July 2020 announcement of "
-        "new occupations with its agencies, notice, policy drivers and quoted figures; every fact cites its source.", lang="en")))
+        "The 2022 edition in full and the 2015 edition as far as its items are sourced; every batch of new "
+        "occupations since 2015 and the July 2020 announcement with its agencies, notice, policy drivers and "
+        "quoted figures; the 2015-2022 correspondence; reviewed links to ISCO-08 and ESCO. Every fact cites its "
+        "source.", lang="en")))
     g.add((ds, DCTERMS.license, LICENSE))
     g.add((ds, DCTERMS.conformsTo, URIRef(str(V.XKOS).rstrip("#"))))
     g.add((ds, V.SCHEMA.version, Literal(__version__)))

@@ -1,0 +1,1 @@
+"""`cnocc serve`: the built graph as dereferenceable linked data, pages, search and SPARQL."""
