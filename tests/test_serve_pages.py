@@ -332,3 +332,16 @@ def test_w3id_rules_redirect_each_rdf_type_to_its_twin():
             pattern = re.escape(f.media_type).replace(r"\+", r"\\\+")
             assert re.search(rf"HTTP_ACCEPT\}} {pattern}\nRewriteRule \^\(\.\+\)\$ \S+/\$1{re.escape(f.suffix)} \[R=303,L\]",
                              rules), f.media_type
+
+
+def test_home_page_explains_held_versus_official_count(client):
+    """Occupations announced after the 2022 edition sit in its scheme uncoded; the footnote counts them."""
+    def rows(name):
+        with open(paths.DATA_DIR / name, encoding="utf-8", newline="") as f:
+            return list(csv.DictReader(f))
+
+    editions = {r["id"]: r["edition"] for r in rows("announcements.csv")}
+    coded = {r["name_zh"] for r in rows("2022/occupations.csv")}
+    later = [r for r in rows("batch_occupations.csv") if editions[r["announcement"]] == "2022" and r["name_zh"] not in coded]
+    html = client.get("/").text
+    assert f"含本版发布后公告的 {len(later)} 个新职业" in html

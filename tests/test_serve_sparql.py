@@ -412,3 +412,19 @@ def test_html_form_example_fills_the_textarea_and_links_run(server):
     run = re.search(r'<li id="q-%s">.*?<a href="([^"]*)">运行' % name, page, re.S).group(1)
     resp = httpx.get(server.url + html.unescape(run))
     assert resp.status_code == 200 and rows_of(resp)[1]
+
+
+def test_memory_hungry_query_stops_its_worker_only(built):
+    """Past the memory limit the worker dies before the time limit; the server answers on."""
+    srv = Server(built[1], "--query-timeout", "60", "--worker-memory-mb", "600", "--sparql-workers", "1")
+    try:
+        answers_again(srv.url)
+        hungry = ("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?a ?b ?c ?d WHERE "
+                  "{ ?a ?p ?b . ?c ?q ?d } }")
+        started = time.monotonic()
+        resp = ask(srv.url, hungry, timeout=90)
+        assert resp.status_code == 500 and "stopped unexpectedly" in resp.text, resp.text
+        assert time.monotonic() - started < 60  # the memory limit, not the time limit, stopped it
+        assert answers_again(srv.url, 60) == [["1"]]
+    finally:
+        srv.stop()

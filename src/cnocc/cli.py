@@ -84,6 +84,42 @@ def import_esco_cmd(esco_csv: Path, out: Path, mappings: Path) -> None:
     _run_import(partial(extract_esco, mappings_dir=mappings), esco_csv, out, SnapshotError)
 
 
+@main.command("load")
+@click.argument("endpoint")
+@click.option("--dist", type=click.Path(path_type=Path), default=paths.DIST_DIR, show_default=True,
+              help="Built folder whose graphs to load.")
+@click.option("--graph-param", default="graph", show_default=True,
+              help="Query parameter naming the graph (Virtuoso: graph-uri).")
+@click.option("--user", default=None, help="User name, if the store asks for one.")
+@click.option("--password", default=None, envvar="CNOCC_LOAD_PASSWORD", help="Password (or CNOCC_LOAD_PASSWORD).")
+@click.option("--digest", is_flag=True, help="Use HTTP digest authentication (Virtuoso) instead of basic.")
+def load_cmd(endpoint: str, dist: Path, graph_param: str, user: str | None, password: str | None, digest: bool) -> None:
+    """Load every named graph of a build into a store's Graph Store Protocol ENDPOINT (replacing each graph)."""
+    import httpx
+
+    from .loading import LoadError, graph_bodies, push
+
+    auth = None
+    if user is not None:
+        auth = (httpx.DigestAuth if digest else httpx.BasicAuth)(user, password or "")
+    try:
+        graphs = graph_bodies(dist)
+    except FileNotFoundError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    try:
+        report = push(endpoint, graphs, graph_param=graph_param, auth=auth,
+                      progress=lambda s: click.echo(s, nl=False, err=True))
+    except LoadError as exc:
+        click.echo(f"\nerror: {exc}", err=True)
+        loaded = ", ".join(exc.loaded) if exc.loaded else "none"
+        click.echo(f"graphs loaded before the failure: {loaded}; not loaded: "
+                   f"{len(graphs) - len(exc.loaded)} of {len(graphs)}", err=True)
+        sys.exit(1)
+    total = sum(n for _, n, _ in report.loaded)
+    click.echo(f"loaded {len(report.loaded)} graphs ({total} triples) into {endpoint}")
+
+
 @main.command("serve")
 @click.argument("dist", type=click.Path(path_type=Path), default=paths.DIST_DIR)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -91,7 +127,10 @@ def import_esco_cmd(esco_csv: Path, out: Path, mappings: Path) -> None:
 @click.option("--query-timeout", default=10.0, show_default=True, type=float, help="Seconds a SPARQL query may run.")
 @click.option("--max-rows", default=10_000, show_default=True, type=int, help="Rows or triples a SPARQL query may return.")
 @click.option("--sparql-workers", default=2, show_default=True, type=int, help="Processes answering SPARQL queries.")
-def serve_cmd(dist: Path, host: str, port: int, query_timeout: float, max_rows: int, sparql_workers: int) -> None:
+@click.option("--worker-memory-mb", default=2048, show_default=True, type=int,
+              help="Memory one SPARQL worker may use (0: no limit).")
+def serve_cmd(dist: Path, host: str, port: int, query_timeout: float, max_rows: int, sparql_workers: int,
+              worker_memory_mb: int) -> None:
     """Serve a build (DIST, default dist/): concept pages, search, SPARQL, dereferenceable URIs."""
     import uvicorn
 
@@ -99,7 +138,7 @@ def serve_cmd(dist: Path, host: str, port: int, query_timeout: float, max_rows: 
     from .web.settings import Settings
 
     settings = Settings(dist=dist.resolve(), query_timeout=query_timeout, max_rows=max_rows,
-                        sparql_workers=sparql_workers)
+                        sparql_workers=sparql_workers, worker_memory_mb=worker_memory_mb)
     try:
         app = create_app(settings)
     except FileNotFoundError as exc:

@@ -16,3 +16,4 @@ class Settings:
     max_rows: int = 10_000  # result rows (or triples) a SPARQL query may return
     max_request_bytes: int = 100_000  # a larger query or request body gets 413
     sparql_workers: int = 2  # processes answering SPARQL; a runaway query blocks only its own
+    worker_memory_mb: int = 2048  # data memory of one SPARQL worker; past it the worker is replaced

@@ -1,0 +1,124 @@
+"""`cnocc load` into a real Oxigraph server over the Graph Store Protocol, and its failures."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from cnocc import vocab as V
+from conftest import free_port, run_cli
+
+OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+
+
+def start_oxigraph(location: Path, read_only: bool = False) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    cmd = [OXIGRAPH, "serve-read-only" if read_only else "serve", "--location", str(location),
+           "--bind", f"127.0.0.1:{port}"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(url + "/", timeout=2).close()
+            return proc, url
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(f"oxigraph did not start: {proc.stderr.read()}")
+            time.sleep(0.2)
+
+
+@pytest.fixture
+def oxigraph(tmp_path):
+    if not Path(OXIGRAPH).exists():
+        pytest.skip("the oxigraph server is not installed")
+    proc, url = start_oxigraph(tmp_path / "store")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def counts(url: str) -> dict[str, int]:
+    q = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    req = urllib.request.Request(url + "/query?" + urllib.parse.urlencode({"query": q}), headers={"Accept": "text/csv"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        lines = r.read().decode("utf-8").splitlines()[1:]
+    return {g: int(n) for g, n in (ln.split(",") for ln in lines)}
+
+
+def expected_counts(built) -> dict[str, int]:
+    """The VoID description's count for each named graph (the description cannot count itself)."""
+    result, _ = built
+    meta = result.bundle.graphs["metadata"]
+    out = {str(V.GRAPHS["metadata"]): len(meta)}
+    for name in result.bundle.graphs:
+        if name != "metadata":
+            out[str(V.GRAPHS[name])] = int(meta.value(V.GRAPHS[name], V.VOID.triples))
+    return out
+
+
+def test_load_twice_leaves_the_void_counts(built, oxigraph):
+    expected = expected_counts(built)
+    for _ in range(2):
+        proc = run_cli("load", oxigraph + "/store", "--dist", str(built[1]))
+        assert proc.returncode == 0, proc.stderr
+        assert f"loaded {len(expected)} graphs" in proc.stdout
+        assert counts(oxigraph) == expected
+    assert "PUT https://w3id.org/cnocc/graph/edition-2022" in proc.stderr  # progress on the terminal
+
+
+def test_refused_connection_says_nothing_loaded(built):
+    proc = run_cli("load", f"http://127.0.0.1:{free_port()}/store", "--dist", str(built[1]))
+    assert proc.returncode == 1
+    assert "cannot reach" in proc.stderr and "graphs loaded before the failure: none" in proc.stderr
+
+
+def test_a_store_that_refuses_writes(built, tmp_path):
+    if not Path(OXIGRAPH).exists():
+        pytest.skip("the oxigraph server is not installed")
+    subprocess.run([OXIGRAPH, "load", "--location", str(tmp_path / "ro"), "--file", str(built[1] / "void.ttl")],
+                   check=True, capture_output=True)
+    proc_srv, url = start_oxigraph(tmp_path / "ro", read_only=True)
+    try:
+        proc = run_cli("load", url + "/store", "--dist", str(built[1]))
+    finally:
+        proc_srv.terminate()
+        proc_srv.wait(timeout=20)
+    assert proc.returncode == 1
+    assert "refused https://w3id.org/cnocc/graph/" in proc.stderr and "HTTP 4" in proc.stderr
+
+
+class _FailsOnInferred(BaseHTTPRequestHandler):
+    """A store that takes every graph but the inferred one: partial failure, reproducibly."""
+
+    def do_PUT(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        graph = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)["graph"][0]
+        self.send_response(507 if graph.endswith("/inferred") else 204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_partial_failure_names_the_graphs_that_loaded(built):
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), _FailsOnInferred)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        proc = run_cli("load", f"http://127.0.0.1:{srv.server_address[1]}/store", "--dist", str(built[1]))
+    finally:
+        srv.shutdown()
+    assert proc.returncode == 1
+    assert "refused https://w3id.org/cnocc/graph/inferred: HTTP 507" in proc.stderr
+    before = sorted(str(g) for n, g in V.GRAPHS.items() if str(g) < str(V.GRAPHS["inferred"]))
+    assert f"graphs loaded before the failure: {', '.join(before)}" in proc.stderr
