@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: build test bench-serve clean
+.PHONY: build test bench-serve bench-stores clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ test: $(STAMP)
 
 bench-serve: build  # not a test: load figures for `cnocc serve` next to oxigraph serve-read-only
 	$(BIN)/python benchmarks/serve_load.py --dist dist
+
+bench-stores: build  # not a test: load and query times in rdflib, Oxigraph, Virtuoso and Jena TDB2, side by side
+	$(BIN)/python benchmarks/stores.py --dist dist
 
 clean:
 	rm -rf dist .pytest_cache

@@ -60,7 +60,9 @@ def push(endpoint: str, graphs: list[GraphBody], *, graph_param: str = "graph", 
             progress(f"PUT {g.iri} ({g.triples} triples) … ")
             start = time.perf_counter()
             try:
-                r = client.put(endpoint, params={graph_param: g.iri}, content=g.body,
+                # merge, not replace: an endpoint may carry options of its own (Oxigraph's ?no_transaction)
+                url = httpx.URL(endpoint).copy_merge_params({graph_param: g.iri})
+                r = client.put(url, content=g.body,
                                headers={"Content-Type": "text/turtle; charset=utf-8"})
             except httpx.HTTPError as exc:
                 raise LoadError(f"cannot reach {endpoint}: {exc}", done) from None

@@ -16,6 +16,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 
 from .. import exports
 from ..graphs import new_graph
+from .accept import media_ranges
 
 
 @dataclass(frozen=True)
@@ -38,25 +39,6 @@ BY_SUFFIX = {f.suffix: f for f in FORMATS}
 # types clients send for the same thing; matched like the canonical type, never announced
 ALIASES = {"application/xhtml+xml": "html", "application/json": "jsonld", "application/x-turtle": "turtle"}
 HTML = BY_KEY["html"]
-
-
-def _ranges(accept: str) -> list[tuple[str, float]]:
-    out = []
-    for part in accept.split(","):
-        fields = [f.strip() for f in part.split(";")]
-        mtype = fields[0].lower()
-        if "/" not in mtype:
-            continue
-        q = 1.0
-        for param in fields[1:]:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = min(max(float(value), 0.0), 1.0)
-                except ValueError:
-                    q = 0.0  # a q we cannot read is not a preference we can honour
-        out.append((mtype, q))
-    return out
 
 
 def _q_for(fmt: Format, ranges: list[tuple[str, float]]) -> float | None:
@@ -82,7 +64,7 @@ def negotiate(accept: str | None) -> Format | None:
     """The format to answer with, or None for 406. No Accept at all means a person: HTML."""
     if not accept or not accept.strip():
         return HTML
-    ranges = _ranges(accept)
+    ranges = media_ranges(accept)
     if not ranges:
         return HTML
     scored = [(q, -i, f) for i, f in enumerate(FORMATS) if (q := _q_for(f, ranges)) is not None and q > 0]

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from .accept import media_ranges
+
 
 @dataclass(frozen=True)
 class Format:
@@ -45,25 +47,6 @@ def content_type(media_type: str) -> str:
 # --- content negotiation -------------------------------------------------------------------------
 
 
-def _ranges(accept: str) -> list[tuple[str, float]]:
-    out = []
-    for part in accept.split(","):
-        fields = [f.strip() for f in part.split(";")]
-        mtype = fields[0].lower()
-        if "/" not in mtype:
-            continue
-        q = 1.0
-        for param in fields[1:]:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = min(max(float(value), 0.0), 1.0)
-                except ValueError:
-                    q = 0.0  # a q we cannot read is not a preference we can honour
-        out.append((mtype, q))
-    return out
-
-
 def _q_for(fmt: Format, ranges: list[tuple[str, float]]) -> float | None:
     """The q of the most specific range matching `fmt` (RFC 9110 §12.5.1), None if none does."""
     names = {fmt.media_type, *fmt.aliases}
@@ -78,7 +61,7 @@ def _q_for(fmt: Format, ranges: list[tuple[str, float]]) -> float | None:
 
 def negotiate(accept: str | None, formats: tuple[Format, ...]) -> Format | None:
     """The format to answer with; None means the client accepts none of them (406)."""
-    ranges = _ranges(accept or "")
+    ranges = media_ranges(accept or "")
     if not ranges:
         return formats[0]
     scored = [(q, -i, f) for i, f in enumerate(formats) if (q := _q_for(f, ranges)) is not None and q > 0]
