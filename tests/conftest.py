@@ -22,6 +22,34 @@ def built(tmp_path_factory) -> tuple[BuildResult, Path]:
     return build(Project(), out), out
 
 
+@pytest.fixture(scope="session")
+def dist(built) -> Path:
+    return built[1]
+
+
+@pytest.fixture(scope="session")
+def graph(dist):
+    """The build as `cnocc query` reads it: every graph, queried as one union."""
+    from cnocc.queries import load_build
+
+    return load_build(dist)
+
+
+@pytest.fixture(scope="session")
+def asserted_only(dist):
+    """The build without its inferred graph, to show a query needs no reasoning."""
+    from rdflib import URIRef
+
+    from cnocc import vocab as V
+    from cnocc.queries import load_build
+
+    g = load_build(dist)
+    inferred = g.graph(URIRef(V.BASE + "graph/inferred"))
+    assert len(inferred) > 0
+    g.remove_graph(inferred)
+    return g
+
+
 def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run the installed command as a user would, from a neutral working directory."""
     return subprocess.run([sys.executable, "-m", "cnocc.cli", *args], capture_output=True, text=True,

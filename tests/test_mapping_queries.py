@@ -12,14 +12,13 @@ import functools
 import io
 import re
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import OWL, RDF, SKOS
 
 from cnocc import paths
-from cnocc.queries import bundled, load_build, run
+from cnocc.queries import bundled, run
 
 BASE = "https://w3id.org/cnocc/"
 ANNOUNCEMENT = "2020-07-06"
@@ -202,26 +201,6 @@ def _batch_2020_by_isco_major() -> list[Row]:
 # --- fixtures ------------------------------------------------------------------------------------
 
 QUERIES = {name: q for name, q in bundled().items() if name in EXPECTED}
-
-
-@pytest.fixture(scope="module")
-def dist(built) -> Path:
-    return built[1]  # the session's one real build (tests/conftest.py)
-
-
-@pytest.fixture(scope="module")
-def graph(dist):
-    return load_build(dist)
-
-
-@pytest.fixture(scope="module")
-def asserted_only(dist):
-    """The build without its inferred graph."""
-    g = load_build(dist)
-    inferred = g.graph(URIRef(BASE + "graph/inferred"))
-    assert len(inferred) > 0
-    g.remove_graph(inferred)
-    return g
 
 
 @pytest.fixture(scope="module")

@@ -14,14 +14,12 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 
 import pytest
-from rdflib import URIRef
 
 from cnocc import paths
 from cnocc.graphs import pinyin_label  # pinyin is derived at build time, never stored in data/
-from cnocc.queries import bundled, load_build, resolve, run
+from cnocc.queries import bundled, resolve, run
 from test_mapping_queries import EXPECTED as MAPPING_EXPECTED
 
 BASE = "https://w3id.org/cnocc/"
@@ -376,26 +374,6 @@ def _changed_codes() -> list[Row]:
 
 
 # --- fixtures ------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def dist(built) -> Path:
-    return built[1]  # the session's one real build (tests/conftest.py)
-
-
-@pytest.fixture(scope="module")
-def graph(dist):
-    return load_build(dist)
-
-
-@pytest.fixture(scope="module")
-def asserted_only(dist):
-    """The build without its inferred graph."""
-    g = load_build(dist)
-    inferred = g.graph(URIRef(BASE + "graph/inferred"))
-    assert len(inferred) > 0
-    g.remove_graph(inferred)
-    return g
-
 
 @pytest.fixture(scope="module")
 def results(graph) -> dict[str, tuple[list[str], list[Row]]]:
