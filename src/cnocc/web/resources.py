@@ -26,10 +26,11 @@ def generic(r: Reader, uri: str, root: str) -> dict:
 
 
 def incoming(r: Reader, uri: str, root: str) -> dict:
-    """Who links here, by predicate; asserted links only, as entailed ones would repeat them."""
+    """Who links here, by predicate; asserted links only, as entailed ones would repeat them.
+    Ordered before the cut, so a page past the limit lists the same links on every start."""
     found: dict[str, list[str]] = {}
     rows = r.select(f"""SELECT DISTINCT ?s ?p WHERE {{ GRAPH ?g {{ ?s ?p $o }} FILTER (?g != $inferred) }}
-                    LIMIT {MAX_INCOMING + 1}""", o=ox.NamedNode(uri), inferred=INFERRED)
+                    ORDER BY ?p ?s LIMIT {MAX_INCOMING + 1}""", o=ox.NamedNode(uri), inferred=INFERRED)
     for x in rows:
         if isinstance(x["s"], ox.NamedNode):
             found.setdefault(x["p"].value, []).append(x["s"].value)
