@@ -1,5 +1,11 @@
 """The whole pipeline: read sources → build graphs → reason → validate → export.
 
+The tables become rdflib graphs (readable code for what each row means); from there on the
+graphs live in a pyoxigraph store, where OWL-RL runs as SPARQL rules (`reasoning_store`) and the
+shapes run as SPARQL (`shacl_sparql`), and the exports are written by pyoxigraph. owlrl and
+pyshacl remain the reference: they take over whenever the schema or the shapes use something
+the store path does not cover, and the differential tests hold the two paths to the same answers.
+
 Output goes to a temporary folder beside the target and replaces it only when everything has
 succeeded, so a failed build leaves the previous `dist/` exactly as it was.
 """
@@ -9,11 +15,12 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph
+from rdflib.graph import ReadOnlyGraphAggregate
 
 from . import mappings, paths
 from .dataset import load
@@ -22,8 +29,11 @@ from .exports import EXPORTS, SSSOM_TSV, Bundle
 from .graphs import build_graphs
 from .linking import Unmatched, unmatched_batch_names
 from .metadata import describe
-from .reasoning import infer, standard_axioms
-from .validation import load_shapes, report_text, validate
+from .oxterms import Converter, graph_node, load_graphs
+from .progress import Progress
+from .reasoning import standard_axioms
+from .validation import load_shapes, report_text, validate_in_store
+from . import reasoning_store
 
 
 @dataclass
@@ -38,11 +48,16 @@ class Project:
 @dataclass
 class BuildResult:
     bundle: Bundle
-    timings: dict[str, float] = field(default_factory=dict)
+    progress: Progress
     unmatched: list[Unmatched] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # which path reasoning and validation took, and why
+
+    @property
+    def timings(self) -> dict[str, float]:
+        return self.progress.timings()
 
     def counts(self) -> dict[str, int]:
-        return {name: len(g) for name, g in sorted(self.bundle.graphs.items())}
+        return self.bundle.counts()
 
 
 DERIVED = ("inferred", "metadata")
@@ -58,35 +73,73 @@ def asserted_union(graphs: dict[str, Graph], exclude: tuple[str, ...] = ()) -> G
     return u
 
 
-def make_graphs(project: Project) -> BuildResult:
-    """Build, reason and validate in memory; raise DataError or ValidationFailed."""
-    t = {}
-    start = time.perf_counter()
-    ds = load(project.data)
-    mapping_files, targets = mappings.load(project.data)
-    t["read sources"] = time.perf_counter() - start
-    s = time.perf_counter()
-    ontology = Graph().parse(project.ontology / "cnocc.ttl", format="turtle")
-    graphs = build_graphs(ds, ontology)
-    national = asserted_union(graphs)
-    mappings.check_subjects(mapping_files, national)
-    graphs["mappings"] = mappings.mapping_graph(mapping_files)
-    graphs["reference"] = mappings.reference_graph(targets, mapping_files)
-    t["build graphs"] = time.perf_counter() - s
-    s = time.perf_counter()
-    graphs["inferred"] = infer(national, standard_axioms(project.ontology))
-    t["reason"] = time.perf_counter() - s
-    asserted = asserted_union(graphs)
-    s = time.perf_counter()
-    conforms, results = validate(asserted, load_shapes(project.shapes))
-    t["validate"] = time.perf_counter() - s
+def _reason(store: ox.Store, graphs: dict[str, Graph], project: Project, conv: Converter, progress: Progress,
+            notes: list[str]) -> list[ox.Triple]:
+    """Inferred triples, from the store rules, or from owlrl when those do not cover the schema."""
+    national = [graph_node(n) for n in sorted(graphs) if n not in DERIVED + LINKS]
+    axioms = standard_axioms(project.ontology)
+    load_graphs(store, {"axioms": axioms}, conv)
+    inferred = graph_node("inferred")
+    try:
+        reasoning_store.infer_in_store(store, national, graph_node("axioms"), inferred, progress.note)
+        triples = [ox.Triple(q.subject, q.predicate, q.object)
+                   for q in store.quads_for_pattern(None, None, None, inferred)]
+        triples = reasoning_store.restore_literals(store, [*national, graph_node("axioms")], triples, conv)
+    except reasoning_store.Unsupported as exc:
+        notes.append(f"reasoning with owlrl: {exc}")
+        store.remove_graph(inferred)
+        from .reasoning import infer
+        g = infer(asserted_union(graphs, exclude=LINKS), axioms)
+        triples = [ox.Triple(conv.to_ox(s), conv.to_ox(p), conv.to_ox(o)) for s, p, o in g]
+        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, inferred) for t in triples)
+    store.remove_graph(graph_node("axioms"))
+    return triples
+
+
+def make_graphs(project: Project, progress: Progress | None = None) -> BuildResult:
+    """Build, reason and validate; raise DataError or ValidationFailed."""
+    progress = progress or Progress(level=0)
+    notes: list[str] = []
+    with progress.stage("read sources") as st:
+        ds = load(project.data)
+        mapping_files, targets = mappings.load(project.data)
+        st.items = f"{sum(len(ds.rows(f)) for f in ds.tables)} rows"
+    with progress.stage("build graphs") as st:
+        ontology = Graph().parse(project.ontology / "cnocc.ttl", format="turtle")
+        graphs = build_graphs(ds, ontology)
+        mappings.check_subjects(mapping_files, ReadOnlyGraphAggregate([graphs[n] for n in sorted(graphs)]))
+        graphs["mappings"] = mappings.mapping_graph(mapping_files)
+        graphs["reference"] = mappings.reference_graph(targets, mapping_files)
+        st.items = f"{sum(len(g) for g in graphs.values())} triples"
+    with progress.stage("load store") as st:
+        conv = Converter()
+        store = ox.Store()
+        load_graphs(store, graphs, conv)
+        st.items = f"{len(store)} quads"
+    with progress.stage("reason") as st:
+        inferred = _reason(store, graphs, project, conv, progress, notes)
+        st.items = f"{len(inferred)} triples inferred"
+    with progress.stage("validate") as st:
+        asserted = [graph_node(n) for n in sorted(graphs)]
+        conforms, results, how = validate_in_store(store, asserted, load_shapes(project.shapes),
+                                                   lambda: asserted_union(graphs), conv)
+        if how:
+            notes.append(how)
+        st.items = f"{len(results)} problem(s)"
     if not conforms:
         raise ValidationFailed(report_text(results))
-    verbatim = {mf.path.name: (SSSOM_TSV, mf.text) for mf in mapping_files}
-    files = {e.file: e.media_type for e in EXPORTS} | {name: v[0] for name, v in verbatim.items()}
-    graphs["metadata"] = describe(graphs, files, mappings.linksets(mapping_files, graphs["mappings"]))
-    context = json.loads((project.ontology / "context.jsonld").read_text(encoding="utf-8"))
-    return BuildResult(Bundle(graphs, context, verbatim), t, unmatched_batch_names(ds))
+    with progress.stage("describe"):
+        verbatim = {mf.path.name: (SSSOM_TSV, mf.text) for mf in mapping_files}
+        files = {e.file: e.media_type for e in EXPORTS} | {name: v[0] for name, v in verbatim.items()}
+        triples = {name: [ox.Triple(conv.to_ox(s), conv.to_ox(p), conv.to_ox(o)) for s, p, o in g]
+                   for name, g in graphs.items()}
+        triples["inferred"] = inferred
+        metadata = describe(triples, files, mappings.linksets(mapping_files, graphs["mappings"]))
+        graphs["metadata"] = metadata
+        triples["metadata"] = [ox.Triple(conv.to_ox(s), conv.to_ox(p), conv.to_ox(o)) for s, p, o in metadata]
+        context = json.loads((project.ontology / "context.jsonld").read_text(encoding="utf-8"))
+        bundle = Bundle(triples, context, verbatim, rdflib_graphs=graphs, converter=conv)
+    return BuildResult(bundle, progress, unmatched_batch_names(ds), notes)
 
 
 def write(result: BuildResult, out: Path) -> None:
@@ -95,9 +148,8 @@ def write(result: BuildResult, out: Path) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
         for e in EXPORTS:
-            s = time.perf_counter()
-            e.write(result.bundle, tmp / e.file)
-            result.timings[f"export {e.file}"] = time.perf_counter() - s
+            with result.progress.stage(f"export {e.file}"):
+                e.write(result.bundle, tmp / e.file)
         for name, (_, text) in sorted(result.bundle.verbatim.items()):
             (tmp / name).write_text(text, encoding="utf-8")
         old = None
@@ -112,7 +164,7 @@ def write(result: BuildResult, out: Path) -> None:
         raise
 
 
-def build(project: Project, out: Path) -> BuildResult:
-    result = make_graphs(project)
+def build(project: Project, out: Path, progress: Progress | None = None) -> BuildResult:
+    result = make_graphs(project, progress)
     write(result, out)
     return result

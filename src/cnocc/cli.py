@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from functools import partial
@@ -12,6 +13,7 @@ import click
 from . import __version__, paths
 from .build import Project, asserted_union, build
 from .errors import DataError, ValidationFailed
+from .progress import Progress
 from .queries import format_rows, load_build, resolve, run
 from .esco_snapshot import MAPPINGS_DIR, SnapshotError, extract_esco
 from .structure_table import StructureTableError, import_structure_table
@@ -31,11 +33,19 @@ def main() -> None:
 @click.option("--out", type=click.Path(path_type=Path), default=paths.DIST_DIR, show_default=True,
               help="Folder to write the exports into; replaced only when the build succeeds.")
 @data_option
-def build_cmd(out: Path, data_dir: Path) -> None:
-    """Read the source tables, build, reason, validate and export every graph."""
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@click.option("--verbose", "-v", is_flag=True, help="Print each stage's time and memory, even when output is not a terminal.")
+@click.option("--profile", "profile_file", type=click.Path(path_type=Path), default=None,
+              help="Write each stage's seconds and peak memory (MB) to this JSON file.")
+def build_cmd(out: Path, data_dir: Path, quiet: bool, verbose: bool, profile_file: Path | None) -> None:
+    """Read the source tables, build, reason, validate and export every graph.
+
+    On a terminal a status line shows the running stage; piped or in CI the build prints only its
+    summary, and --quiet not even that."""
     start = time.perf_counter()
+    progress = Progress(level=0 if quiet else 2 if verbose else 1)
     try:
-        result = build(Project(data=data_dir), out)
+        result = build(Project(data=data_dir), out, progress)
     except DataError as exc:
         click.echo(f"error: the source data has {len(exc.problems)} problem(s); nothing was written.", err=True)
         for p in exc.problems:
@@ -45,13 +55,23 @@ def build_cmd(out: Path, data_dir: Path) -> None:
         click.echo("error: the built graph breaks the shapes; nothing was written.", err=True)
         click.echo(exc.report, err=True)
         sys.exit(1)
+    total = time.perf_counter() - start
+    if profile_file is not None:
+        counts = result.counts()
+        profile = {"total_s": round(total, 3), "quads": sum(counts.values()), "graphs": counts,
+                   "notes": result.notes, **progress.profile()}
+        profile_file.write_text(json.dumps(profile, indent=1) + "\n", encoding="utf-8")
+    if quiet:
+        return
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
     for name, n in result.counts().items():
         click.echo(f"{name:26} {n:7} triples")
     if result.unmatched:
         click.echo(f"{len(result.unmatched)} announced name(s) match no 2022 occupation and are kept without a link:")
         for u in result.unmatched:
             click.echo(f"  {u.announcement}: {u.name} ({u.reason})")
-    click.echo(f"wrote {out} in {time.perf_counter() - start:.1f} s")
+    click.echo(f"wrote {out} in {total:.1f} s")
 
 
 def _run_import(importer, source: Path, out: Path, error: type[Exception]) -> None:

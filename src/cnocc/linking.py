@@ -45,10 +45,14 @@ class Unmatched:
 
 
 def names_in(ds: Dataset, edition: str = TARGET) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for r in ds.rows(f"{edition}/occupations.csv"):
-        out.setdefault(r["name_zh"], []).append(r["code"])
-    return out
+    """Codes by name, built once per dataset: every announced name is looked up here."""
+    cache = ds.__dict__.setdefault("_names_in", {})
+    if edition not in cache:
+        out: dict[str, list[str]] = {}
+        for r in ds.rows(f"{edition}/occupations.csv"):
+            out.setdefault(r["name_zh"], []).append(r["code"])
+        cache[edition] = out
+    return cache[edition]
 
 
 def match(ds: Dataset, name: str) -> str | None:

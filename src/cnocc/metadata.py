@@ -14,8 +14,9 @@ VOCABULARIES = [V.XKOS, SKOS, DCTERMS, "http://www.w3.org/ns/prov#", "http://www
                 V.SCHEMA, FOAF, V.BASE + "ontology"]
 
 
-def describe(graphs: dict[str, Graph], files: dict[str, str], linksets: Graph | None = None) -> Graph:
-    """VoID/DCAT for the named graphs (`graphs`), the export files (`files`: name -> media type) and linksets."""
+def describe(graphs: dict[str, list], files: dict[str, str], linksets: Graph | None = None) -> Graph:
+    """VoID/DCAT for the named graphs (`graphs`: name -> distinct pyoxigraph triples), the export files
+    (`files`: name -> media type) and linksets."""
     g = new_graph()
     for t in linksets or ():
         g.add(t)
@@ -45,7 +46,7 @@ def describe(graphs: dict[str, Graph], files: dict[str, str], linksets: Graph | 
         g.add((sub, RDF.type, VOID.Dataset))
         g.add((sub, DCTERMS.title, Literal(f"cnocc graph: {name}", lang="en")))
         g.add((sub, VOID.triples, Literal(len(graph), datatype=XSD.integer)))
-        g.add((sub, VOID.entities, Literal(len(set(graph.subjects())), datatype=XSD.integer)))
+        g.add((sub, VOID.entities, Literal(len({t.subject for t in graph}), datatype=XSD.integer)))
     g.add((ds, VOID.triples, Literal(len(union), datatype=XSD.integer)))
     for fname in sorted(files):
         dist = URIRef(V.BASE + "dumps/" + fname)

@@ -163,6 +163,6 @@ def load_context(dist: Path) -> dict:
 
 def serialize(g: Graph, fmt: Format, context: dict) -> str:
     sink = _Sink()
-    WRITERS[fmt.key](exports.Bundle(graphs={"resource": g}, context=context), sink)
+    WRITERS[fmt.key](exports.Bundle.from_graphs({"resource": g}, context), sink)
     return sink.text
 

@@ -1,0 +1,107 @@
+"""Moving terms and graphs between rdflib and pyoxigraph.
+
+The tables become rdflib graphs (the code that says what each row means stays readable), but
+everything that scales with the catalogue — reasoning, validation, export — runs in a pyoxigraph
+store. Converting a term costs a few microseconds, so terms are converted once each and cached:
+predicates, classes and schemes repeat on almost every triple.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import XSD
+
+from .vocab import GRAPHS, uri
+
+_XSD_STRING = str(XSD.string)
+_XSD = str(XSD)
+_VERBATIM = {_XSD_STRING, str(XSD.anyURI)}
+
+
+class Converter:
+    """Two-way term conversion with a cache each way; one per build, dropped afterwards."""
+
+    def __init__(self) -> None:
+        self._to: dict = {}
+        self._from: dict = {}
+        # Typed XSD literals by subject and property, as written: the store keeps numbers and booleans in canonical
+        # form (and integer subtypes as xsd:integer), so what comes back out is mapped back to these.
+        self.typed: dict = {}
+        # pyoxigraph lower-cases language tags (RDF allows it); the dumps keep the tags as written.
+        self.lang_case: dict[str, str] = {}
+
+    def to_ox(self, t):
+        try:
+            return self._to[t]
+        except KeyError:
+            pass
+        if isinstance(t, URIRef):
+            o = ox.NamedNode(str(t))
+        elif isinstance(t, Literal):
+            if t.language:
+                o = ox.Literal(str(t), language=t.language)
+                if o.language != t.language:
+                    self.lang_case[o.language] = t.language
+            elif t.datatype is not None and str(t.datatype) != _XSD_STRING:
+                o = ox.Literal(str(t), datatype=ox.NamedNode(str(t.datatype)))
+            else:
+                o = ox.Literal(str(t))
+        elif isinstance(t, BNode):
+            o = ox.BlankNode(str(t))
+        else:
+            raise TypeError(f"cannot store {t!r}")
+        self._to[t] = o
+        return o
+
+    def from_ox(self, o):
+        try:
+            return self._from[o]
+        except KeyError:
+            pass
+        if isinstance(o, ox.NamedNode):
+            t = URIRef(o.value)
+        elif isinstance(o, ox.Literal):
+            if o.language:
+                t = Literal(o.value, lang=o.language)
+            elif o.datatype.value == _XSD_STRING:
+                t = Literal(o.value)
+            else:
+                t = Literal(o.value, datatype=URIRef(o.datatype.value))
+        elif isinstance(o, ox.BlankNode):
+            t = BNode(o.value)
+        else:
+            raise TypeError(f"cannot convert {o!r}")
+        self._from[o] = t
+        return t
+
+    def quads(self, g: Graph, graph_name: ox.NamedNode | ox.DefaultGraph) -> Iterable[ox.Quad]:
+        to = self.to_ox
+        typed = self.typed
+        for s, p, o in g:
+            q = ox.Quad(to(s), to(p), to(o), graph_name)
+            if isinstance(o, Literal) and o.datatype is not None and str(o.datatype).startswith(_XSD) \
+                    and str(o.datatype) not in _VERBATIM:
+                typed.setdefault((q.subject, q.predicate), set()).add(q.object)
+            yield q
+
+    def graph(self, triples: Iterable, g: Graph | None = None) -> Graph:
+        """An rdflib graph of pyoxigraph triples or quads (their graph name is dropped)."""
+        out = g if g is not None else Graph()
+        fr = self.from_ox
+        add = out.add
+        for t in triples:
+            add((fr(t.subject), fr(t.predicate), fr(t.object)))
+        return out
+
+
+def graph_node(name: str) -> ox.NamedNode:
+    return ox.NamedNode(str(GRAPHS.get(name, uri("graph", name))))
+
+
+def load_graphs(store: ox.Store, graphs: dict[str, Graph], conv: Converter) -> None:
+    """Put each rdflib graph into the store as the named graph cnocc publishes it under."""
+    for name in sorted(graphs):
+        store.bulk_extend(conv.quads(graphs[name], graph_node(name)))
