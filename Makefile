@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: build test bench-serve bench-stores clean
+.PHONY: build test bench bench-serve bench-stores clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,12 @@ build: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+SIZES ?= 10k,100k,1m,6.5m
+BENCH_ARGS ?=
+bench: $(STAMP)  # not a test: build time by stage at each size against a floor and a naive pipeline (benchmarks/results/)
+	$(BIN)/python -c "import matplotlib" 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BIN)/python benchmarks/bench.py --sizes $(SIZES) $(BENCH_ARGS)
 
 bench-serve: build  # not a test: load figures for `cnocc serve` next to oxigraph serve-read-only
 	$(BIN)/python benchmarks/serve_load.py --dist dist
