@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph
-from rdflib.graph import ReadOnlyGraphAggregate
 
 from . import mappings, paths
 from .dataset import load
@@ -107,14 +106,14 @@ def make_graphs(project: Project, progress: Progress | None = None) -> BuildResu
     with progress.stage("build graphs") as st:
         ontology = Graph().parse(project.ontology / "cnocc.ttl", format="turtle")
         graphs = build_graphs(ds, ontology)
-        mappings.check_subjects(mapping_files, ReadOnlyGraphAggregate([graphs[n] for n in sorted(graphs)]))
+        mappings.check_subjects(mapping_files, [graphs[n] for n in sorted(graphs)])
         graphs["mappings"] = mappings.mapping_graph(mapping_files)
         graphs["reference"] = mappings.reference_graph(targets, mapping_files)
         st.items = f"{sum(len(g) for g in graphs.values())} triples"
     with progress.stage("load store") as st:
         conv = Converter()
         store = ox.Store()
-        load_graphs(store, graphs, conv)
+        triples = load_graphs(store, graphs, conv)
         st.items = f"{len(store)} quads"
     with progress.stage("reason") as st:
         inferred = _reason(store, graphs, project, conv, progress, notes)
@@ -131,14 +130,14 @@ def make_graphs(project: Project, progress: Progress | None = None) -> BuildResu
     with progress.stage("describe"):
         verbatim = {mf.path.name: (SSSOM_TSV, mf.text) for mf in mapping_files}
         files = {e.file: e.media_type for e in EXPORTS} | {name: v[0] for name, v in verbatim.items()}
-        triples = {name: [ox.Triple(conv.to_ox(s), conv.to_ox(p), conv.to_ox(o)) for s, p, o in g]
-                   for name, g in graphs.items()}
         triples["inferred"] = inferred
         metadata = describe(triples, files, mappings.linksets(mapping_files, graphs["mappings"]))
         graphs["metadata"] = metadata
         triples["metadata"] = [ox.Triple(conv.to_ox(s), conv.to_ox(p), conv.to_ox(o)) for s, p, o in metadata]
         context = json.loads((project.ontology / "context.jsonld").read_text(encoding="utf-8"))
-        bundle = Bundle(triples, context, verbatim, rdflib_graphs=graphs, converter=conv)
+        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, graph_node("metadata")) for t in triples["metadata"])
+        bundle = Bundle(triples, context, verbatim, converter=conv, store=store,
+                        rdflib_graphs={n: g for n, g in graphs.items() if isinstance(g, Graph)})
     return BuildResult(bundle, progress, unmatched_batch_names(ds), notes)
 
 

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
-from rdflib.graph import ReadOnlyGraphAggregate
 from rdflib.namespace import RDF, SKOS
 
 from . import vocab as V
@@ -54,13 +53,14 @@ class Bundle:
 
     def __init__(self, triples: dict[str, Iterable[ox.Triple]], context: dict,
                  verbatim: dict[str, tuple[str, str]] | None = None, rdflib_graphs: dict[str, Graph] | None = None,
-                 converter: Converter | None = None):
+                 converter: Converter | None = None, store: ox.Store | None = None):
         self.triples = {name: _sorted(ts) for name, ts in sorted(triples.items())}
         self.context = context
         self.verbatim = verbatim or {}  # file -> (media type, text), e.g. SSSOM
         self.conv = converter or Converter()
         self._graphs: dict[str, Graph] = dict(rdflib_graphs or {})
         self._union: dict[str, ox.Triple] | None = None
+        self._store = store
 
     @classmethod
     def from_graphs(cls, graphs: dict[str, Graph], context: dict) -> "Bundle":
@@ -72,6 +72,14 @@ class Bundle:
     @property
     def graphs(self) -> "Mapping[str, Graph]":
         return _LazyGraphs(self)
+
+    def store(self) -> ox.Store:
+        """The graphs in a pyoxigraph store, for the views written by SPARQL (the build passes its own)."""
+        if self._store is None:
+            self._store = ox.Store()
+            self._store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, graph_node(name))
+                                    for name, ts in self.triples.items() for t in ts.values())
+        return self._store
 
     def counts(self) -> dict[str, int]:
         return {name: len(ts) for name, ts in self.triples.items()}
@@ -282,72 +290,78 @@ def write_graph_file(name: str) -> Callable[[Bundle, Path], None]:
     return write
 
 
-def _label(g: Graph, s, lang: str) -> str:
-    for o in g.objects(s, SKOS.prefLabel):
-        if getattr(o, "language", None) == lang:
-            return str(o)
-    return ""
+def _csv(path: Path, columns: list[str], rows: list[list[str]]) -> None:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(columns)
+    w.writerows(rows)
+    path.write_text(buf.getvalue(), encoding="utf-8")
 
 
-def _csv_view(cls: URIRef, columns: list[str], row_of) -> Callable[[Bundle, Path], None]:
+def _rows(b: Bundle, names: list[str], query: str, columns: list[str]) -> list[list[str]]:
+    """A SELECT over some graphs of the build's store, each row as strings (IRIs and literals alike)."""
+    store = b.store()
+    res = store.query(query, prefixes=PREFIXES, default_graph=[graph_node(n) for n in names])
+    return [["" if sol[c] is None else sol[c].value for c in columns] for sol in res]
+
+
+# Labels are matched on lower-cased tags: the store keeps language tags lower-cased.
+_LABEL = 'OPTIONAL {{ ?s skos:prefLabel ?{v}_ FILTER (LCASE(LANG(?{v}_)) = "{lang}") }}'
+_ITEM_VIEW = """SELECT ?s (MIN(?scheme_) AS ?scheme) {cols} WHERE {{
+    ?s a {cls} . OPTIONAL {{ ?s skos:inScheme ?scheme_ }}
+    {optionals} }} GROUP BY ?s"""
+
+
+def _item_view(cls: str, fields: dict[str, str]) -> str:
+    return _ITEM_VIEW.format(cls=cls, cols=" ".join(f"(MIN(?{v}_) AS ?{v})" for v in fields),
+                             optionals="\n    ".join(fields.values()))
+
+
+OCCUPATIONS = _item_view("cnocc:Occupation", {
+    "code": "OPTIONAL { ?s skos:notation ?code_ }",
+    "zh": _LABEL.format(v="zh", lang="zh"), "en": _LABEL.format(v="en", lang="en"),
+    "py": _LABEL.format(v="py", lang="zh-latn-pinyin"),
+    "pcode": "OPTIONAL { ?s skos:broader/skos:notation ?pcode_ }",
+    "def": "OPTIONAL { ?s skos:definition ?def_ }", "intro": "OPTIONAL { ?s cnocc:introducedBy ?intro_ }",
+})
+WORK_TYPES = _item_view("cnocc:WorkType", {
+    "zh": _LABEL.format(v="zh", lang="zh"), "en": _LABEL.format(v="en", lang="en"),
+    "py": _LABEL.format(v="py", lang="zh-latn-pinyin"),
+    "pzh": 'OPTIONAL { ?s skos:broader/skos:prefLabel ?pzh_ FILTER (LCASE(LANG(?pzh_)) = "zh") }',
+    "pcode": "OPTIONAL { ?s skos:broader/skos:notation ?pcode_ }",
+    "raised": "OPTIONAL { ?s cnocc:raisedTo ?raised_ }", "intro": "OPTIONAL { ?s cnocc:introducedBy ?intro_ }",
+})
+EDITION_VIEW = """SELECT ?s (MIN(?code_) AS ?code) (MIN(?type_) AS ?type) (MIN(?zh_) AS ?zh) (MIN(?pcode_) AS ?pcode)
+        (MIN(?gbm_) AS ?gbm) (GROUP_CONCAT(DISTINCT ?mark_; separator="") AS ?marks) WHERE {{
+    ?s skos:inScheme <{scheme}> ; skos:notation ?code_ .
+    ?level a xkos:ClassificationLevel ; skos:member ?s ; xkos:organizedBy ?type_ .
+    OPTIONAL {{ ?s skos:prefLabel ?zh_ FILTER (LCASE(LANG(?zh_)) = "zh") }}
+    OPTIONAL {{ ?s skos:broader/skos:notation ?pcode_ }}
+    OPTIONAL {{ ?s cnocc:gbmCode ?gbm_ }}
+    OPTIONAL {{ ?collection a skos:Collection ; skos:member ?s ; skos:notation ?mark_ }}
+}} GROUP BY ?s"""
+
+
+def _csv_view(query: str, columns: list[str], header: list[str]) -> Callable[[Bundle, Path], None]:
     def write(b: Bundle, path: Path) -> None:
-        g = ReadOnlyGraphAggregate([b.graphs[n] for n in b.triples if n.startswith("edition-") or n == "announcements"])
-        rows = [row_of(g, s) for s in set(g.subjects(V.RDF.type, cls))]
+        names = [n for n in b.triples if n.startswith("edition-") or n == "announcements"]
+        rows = [[r[0].rsplit("/", 1)[-1], *r[1:], s] for s, *r in _rows(b, names, query, ["s", "scheme", *columns])]
         rows.sort(key=lambda r: (r[0], r[1], r[2]))
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(columns)
-        w.writerows(rows)
-        path.write_text(buf.getvalue(), encoding="utf-8")
+        _csv(path, header, rows)
     return write
-
-
-def _occupation_row(g: Graph, s) -> list[str]:
-    parent = g.value(s, SKOS.broader)
-    return [str(g.value(s, SKOS.inScheme) or "").rsplit("/", 1)[-1], str(g.value(s, SKOS.notation) or ""),
-            _label(g, s, "zh"), _label(g, s, "en"), _label(g, s, "zh-Latn-pinyin"),
-            str(g.value(parent, SKOS.notation) or "") if parent else "",
-            str(g.value(s, SKOS.definition) or ""), str(g.value(s, V.CNOCC.introducedBy) or ""), str(s)]
-
-
-def _work_type_row(g: Graph, s) -> list[str]:
-    parent = g.value(s, SKOS.broader)
-    return [str(g.value(s, SKOS.inScheme) or "").rsplit("/", 1)[-1], _label(g, s, "zh"), _label(g, s, "en"),
-            _label(g, s, "zh-Latn-pinyin"), _label(g, parent, "zh") if parent else "",
-            str(g.value(parent, SKOS.notation) or "") if parent else "",
-            str(g.value(s, V.CNOCC.raisedTo) or ""), str(g.value(s, V.CNOCC.introducedBy) or ""), str(s)]
 
 
 def write_edition_view(edition: str) -> Callable[[Bundle, Path], None]:
     """Every item of one edition, one row each, in code order, for users who start in a spreadsheet."""
     def write(b: Bundle, path: Path) -> None:
-        g = b.graphs[f"edition-{edition}"]
-        scheme = V.edition(edition)
-        marks = {}
-        for c in g.subjects(RDF.type, SKOS.Collection):
-            letter = str(g.value(c, SKOS.notation) or "")  # the mark the collection gathers: S or L
-            for m in g.objects(c, SKOS.member):
-                marks.setdefault(m, set()).add(letter)
-        levels = {m: int(g.value(lv, V.XKOS.depth)) for lv in g.subjects(RDF.type, V.XKOS.ClassificationLevel)
-                  for m in g.objects(lv, SKOS.member)}
-        level_names = {int(g.value(lv, V.XKOS.depth)): str(g.value(lv, V.XKOS.organizedBy)).rsplit("/", 1)[-1]
-                       for lv in g.subjects(RDF.type, V.XKOS.ClassificationLevel)}
         rows = []
-        for s in g.subjects(SKOS.inScheme, scheme):
-            code = g.value(s, SKOS.notation)
-            if code is None or s not in levels:
-                continue
-            parent = g.value(s, SKOS.broader)
-            mark = "L/S" if marks.get(s) == {"S", "L"} else "".join(marks.get(s, ()))
-            rows.append([str(code), level_names[levels[s]], _label(g, s, "zh"),
-                         str(g.value(parent, SKOS.notation) or "") if parent else "",
-                         str(g.value(s, V.CNOCC.gbmCode) or ""), mark, str(s)])
+        for s, code, level_type, zh, pcode, gbm, marks in _rows(
+                b, [f"edition-{edition}"], EDITION_VIEW.format(scheme=V.edition(edition)),
+                ["s", "code", "type", "zh", "pcode", "gbm", "marks"]):
+            mark = "L/S" if set(marks) == {"S", "L"} else marks
+            rows.append([code, level_type.rsplit("/", 1)[-1], zh, pcode, gbm, mark, s])
         rows.sort()
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["code", "level", "name_zh", "parent_code", "gbm", "marks", "uri"])
-        w.writerows(rows)
-        path.write_text(buf.getvalue(), encoding="utf-8")
+        _csv(path, ["code", "level", "name_zh", "parent_code", "gbm", "marks", "uri"], rows)
     return write
 
 
@@ -363,12 +377,10 @@ EXPORTS: list[Export] = [
     Export("void.ttl", "text/turtle", write_graph_file("metadata")),
     Export("mappings.ttl", "text/turtle", write_graph_file("mappings")),
     Export("occupations.csv", "text/csv", _csv_view(
-        V.CNOCC.Occupation,
-        ["edition", "code", "name_zh", "name_en", "name_pinyin", "minor_group", "definition_zh", "introduced_by", "uri"],
-        _occupation_row)),
+        OCCUPATIONS, ["code", "zh", "en", "py", "pcode", "def", "intro"],
+        ["edition", "code", "name_zh", "name_en", "name_pinyin", "minor_group", "definition_zh", "introduced_by", "uri"])),
     Export("work-types.csv", "text/csv", _csv_view(
-        V.CNOCC.WorkType,
-        ["edition", "name_zh", "name_en", "name_pinyin", "parent_name_zh", "parent_code", "raised_to", "introduced_by", "uri"],
-        _work_type_row)),
+        WORK_TYPES, ["zh", "en", "py", "pzh", "pcode", "raised", "intro"],
+        ["edition", "name_zh", "name_en", "name_pinyin", "parent_name_zh", "parent_code", "raised_to", "introduced_by", "uri"])),
     Export("edition-2022.csv", "text/csv", write_edition_view("2022")),
 ]

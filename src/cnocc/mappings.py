@@ -217,14 +217,26 @@ def _sssom_problems(path: Path, rel: str) -> list[Problem]:
     return []
 
 
-def check_subjects(files: list[MappingFile], national: Graph) -> None:
-    """Every subject is an item cnocc publishes, named as the row says."""
+def check_subjects(files: list[MappingFile], national) -> None:
+    """Every subject is an item cnocc publishes, named as the row says.
+
+    `national`: the national graphs' triples (any iterables of (s, p, o)), read once."""
+    wanted = {row.subject for mf in files for row in mf.rows}
+    zh: dict = {}
+    concepts = set()
+    for g in national:
+        for s, p, o in g:
+            if s in wanted:
+                if p == SKOS.prefLabel and getattr(o, "language", None) == "zh":
+                    zh.setdefault(s, set()).add(str(o))
+                elif p == RDF.type and o == SKOS.Concept:
+                    concepts.add(s)
     problems = []
     for mf in files:
         rel = f"data/{MAPPINGS_DIR}/{mf.path.name}"
         for row in mf.rows:
-            names = {str(o) for o in national.objects(row.subject, SKOS.prefLabel) if getattr(o, "language", None) == "zh"}
-            if (row.subject, RDF.type, SKOS.Concept) not in national:
+            names = zh.get(row.subject, set())
+            if row.subject not in concepts:
                 problems.append(Problem(rel, row.line, "subject_id", f"<{row.subject}> is not an item of any edition"))
             elif row.subject_label not in names:
                 problems.append(Problem(rel, row.line, "subject_label",

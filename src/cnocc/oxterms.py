@@ -65,7 +65,7 @@ class Converter:
             t = URIRef(o.value)
         elif isinstance(o, ox.Literal):
             if o.language:
-                t = Literal(o.value, lang=o.language)
+                t = Literal(o.value, lang=self.lang_case.get(o.language, o.language))
             elif o.datatype.value == _XSD_STRING:
                 t = Literal(o.value)
             else:
@@ -77,15 +77,21 @@ class Converter:
         self._from[o] = t
         return t
 
-    def quads(self, g: Graph, graph_name: ox.NamedNode | ox.DefaultGraph) -> Iterable[ox.Quad]:
+    def triples(self, g: Iterable) -> list[ox.Triple]:
         to = self.to_ox
         typed = self.typed
+        out = []
         for s, p, o in g:
-            q = ox.Quad(to(s), to(p), to(o), graph_name)
+            t = ox.Triple(to(s), to(p), to(o))
             if isinstance(o, Literal) and o.datatype is not None and str(o.datatype).startswith(_XSD) \
                     and str(o.datatype) not in _VERBATIM:
-                typed.setdefault((q.subject, q.predicate), set()).add(q.object)
-            yield q
+                typed.setdefault((t.subject, t.predicate), set()).add(t.object)
+            out.append(t)
+        return out
+
+    def quads(self, g: Iterable, graph_name: ox.NamedNode | ox.DefaultGraph) -> Iterable[ox.Quad]:
+        for t in self.triples(g):
+            yield ox.Quad(t.subject, t.predicate, t.object, graph_name)
 
     def graph(self, triples: Iterable, g: Graph | None = None) -> Graph:
         """An rdflib graph of pyoxigraph triples or quads (their graph name is dropped)."""
@@ -101,7 +107,9 @@ def graph_node(name: str) -> ox.NamedNode:
     return ox.NamedNode(str(GRAPHS.get(name, uri("graph", name))))
 
 
-def load_graphs(store: ox.Store, graphs: dict[str, Graph], conv: Converter) -> None:
-    """Put each rdflib graph into the store as the named graph cnocc publishes it under."""
-    for name in sorted(graphs):
-        store.bulk_extend(conv.quads(graphs[name], graph_node(name)))
+def load_graphs(store: ox.Store, graphs: dict[str, Iterable], conv: Converter) -> dict[str, list[ox.Triple]]:
+    """Put each graph (rdflib triples) into the store as the named graph cnocc publishes it under."""
+    out = {name: conv.triples(graphs[name]) for name in sorted(graphs)}
+    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, graph_node(name))
+                      for name, ts in out.items() for t in ts)
+    return out
