@@ -104,14 +104,11 @@ def validate_in_store(store, data_graphs: list, shapes: Graph, union: Callable[[
     Falls back to pyshacl on `union()` (an rdflib copy of the same data) when the shapes use
     something the compiler does not cover; the third value says so, for the build's notes.
     """
-    try:
-        from . import shacl_sparql
-    except ImportError:  # TEMPORARY while the compiler is written
-        conforms, results = validate(union(), shapes)
-        return conforms, results, "validation with pyshacl"
+    from . import shacl_sparql
+
     try:
         compiled = shacl_sparql.compile_shapes(shapes)
-        violations = shacl_sparql.validate_store(store, data_graphs, compiled)
+        violations = shacl_sparql.validate_store(store, data_graphs, compiled, written=conv)
     except shacl_sparql.Unsupported as exc:
         conforms, results = validate(union(), shapes)
         return conforms, results, f"validation with pyshacl: {exc}"
