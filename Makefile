@@ -20,7 +20,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 SIZES ?= 10k,100k,1m,6.5m
-BENCH_ARGS ?=
+BENCH_ARGS ?= --naive-max 1m --query-cap 300
 bench: $(STAMP)  # not a test: build time by stage at each size against a floor and a naive pipeline (benchmarks/results/)
 	$(BIN)/python -c "import matplotlib" 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[bench]"
 	$(BIN)/python benchmarks/bench.py --sizes $(SIZES) $(BENCH_ARGS)
