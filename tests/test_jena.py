@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF
 
 import jena
@@ -27,6 +27,7 @@ from cnocc.queries import bundled
 from cnocc.validation import Result, _shape_name, validate
 from cnocc.vocab import SH
 from engines import difference, reference, rows_from_csv
+from recording import Recording
 from test_shapes import CASES, only_shape, real  # noqa: F401  (real: the module's pytest fixture)
 
 SHAPES_FILE = paths.SHAPES_DIR / "cnocc-shapes.ttl"
@@ -157,37 +158,6 @@ def _write(triples, path: Path) -> Path:
         g.add(t)
     g.serialize(path, format="nt", encoding="utf-8")
     return path
-
-
-class Recording(Graph):
-    """A graph that keeps the net change made to it since `start()`, so that a case can break it,
-    be validated, and be put back, instead of copying 30,000 triples per case."""
-
-    def start(self) -> None:
-        self.added, self.removed = set(), set()
-
-    def add(self, triple):
-        if triple in self.removed:
-            self.removed.discard(triple)
-        elif triple not in self:
-            self.added.add(triple)
-        return super().add(triple)
-
-    def remove(self, pattern):
-        for t in list(self.triples(pattern)):
-            if t in self.added:
-                self.added.discard(t)
-            else:
-                self.removed.add(t)
-        return super().remove(pattern)
-
-    def undo(self) -> None:
-        added, removed = self.added, self.removed
-        for t in added:
-            super().remove(t)
-        for t in removed:
-            super().add(t)
-        self.start()
 
 
 @pytest.fixture(scope="module")

@@ -35,6 +35,7 @@ from rdflib.namespace import RDF, SKOS
 from cnocc import paths
 from cnocc.build import DERIVED, Project, asserted_union, make_graphs
 from cnocc.oxterms import Converter, graph_node, load_graphs
+from recording import Recording
 from cnocc.shacl_sparql import (EXACT_GENERIC_MESSAGES, Unsupported, Violation, compile_shapes, pyshacl_violations,
                                 sort_key, validate_store)
 from cnocc.vocab import SH
@@ -94,46 +95,9 @@ def check(data: Graph | dict[str, Graph], shapes: Graph) -> list[Violation]:
 
 # --- broken copies without copying ---------------------------------------------------------------
 
-class _Recorder(Graph):
-    """The real graph itself, keeping track of what a mutation adds and removes so that it can be
-    undone: copying 31 thousand triples per case costs more than validating the copy."""
-
-    def __init__(self, base: Graph):
-        super().__init__(store=base.store, identifier=base.identifier, namespace_manager=base.namespace_manager)
-        self.added: set = set()
-        self.removed: set = set()
-
-    def add(self, triple):
-        if triple not in self:
-            if triple in self.removed:
-                self.removed.discard(triple)
-            else:
-                self.added.add(triple)
-        return super().add(triple)
-
-    def addN(self, quads):  # noqa: N802  (rdflib's name)
-        for s, p, o, _ in quads:
-            self.add((s, p, o))
-        return self
-
-    def remove(self, pattern):
-        for t in list(self.triples(pattern)):
-            if t in self.added:
-                self.added.discard(t)
-            else:
-                self.removed.add(t)
-        return super().remove(pattern)
-
-    def undo(self) -> None:
-        for t in self.added:
-            Graph.remove(self, t)
-        for t in self.removed:
-            Graph.add(self, t)
-
-
 @contextmanager
 def broken(g: Graph, mutate):
-    rec = _Recorder(g)
+    rec = Recording(g)
     try:
         mutate(rec)
         yield rec

@@ -16,12 +16,12 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph, URIRef
-from rdflib.namespace import RDF, SKOS
+from rdflib import Graph
+from rdflib.namespace import RDF
 
 from . import vocab as V
 from .graphs import new_graph
