@@ -7,6 +7,8 @@ so a resource's twin looks like its part of the dumps and is as deterministic.
 
 from __future__ import annotations
 
+import io
+
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,12 +138,27 @@ def describe(store: ox.Store, subjects: list[ox.NamedNode]) -> Graph:
 
 
 class _Sink:
-    """Stands in for the `Path` the export writers write to, keeping the text in memory."""
+    """Stands in for the `Path` the export writers write to, keeping the text in memory.
+
+    Writers either hand over the whole text (`write_text`) or stream it (`open`)."""
 
     text = ""
 
     def write_text(self, text: str, encoding: str = "utf-8") -> None:
         self.text = text
+
+    def open(self, mode: str = "w", encoding: str = "utf-8") -> "_SinkFile":
+        return _SinkFile(self)
+
+
+class _SinkFile(io.StringIO):
+    def __init__(self, sink: _Sink):
+        super().__init__()
+        self.sink = sink
+
+    def close(self) -> None:
+        self.sink.text = self.getvalue()
+        super().close()
 
 
 WRITERS = {
