@@ -1,8 +1,9 @@
 """The whole pipeline: read sources → build graphs → reason → validate → export.
 
 The tables become rdflib graphs (readable code for what each row means); from there on the
-graphs live in a pyoxigraph store, where OWL-RL runs as SPARQL rules (`reasoning_store`) and the
-shapes run as SPARQL (`shacl_sparql`), and the exports are written by pyoxigraph. owlrl and
+graphs live in a pyoxigraph store: the OWL-RL rules the schema needs run by forward chaining over
+the properties they touch (`reasoning_store`), the shapes run as SPARQL (`shacl_sparql`), and
+the exports are written by pyoxigraph. owlrl and
 pyshacl remain the reference: they take over whenever the schema or the shapes use something
 the store path does not cover, and the differential tests hold the two paths to the same answers.
 

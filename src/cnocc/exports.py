@@ -86,11 +86,11 @@ class Bundle:
         return {name: len(ts) for name, ts in self.triples.items()}
 
     def union_triples(self) -> dict[str, ox.Triple]:
-        if self._union is None:
+        if self._union is None:  # each graph is in line order already: merge them, no second sort
             u: dict[str, ox.Triple] = {}
-            for ts in self.triples.values():
-                u.update(ts)
-            self._union = {k: u[k] for k in sorted(u)}
+            for k, t in heapq.merge(*(ts.items() for ts in self.triples.values()), key=lambda kt: kt[0]):
+                u.setdefault(k, t)
+            self._union = u
         return self._union
 
     def union(self, names: list[str] | None = None) -> Graph:
@@ -277,8 +277,9 @@ def _single(v):
     if isinstance(v, dict):  # a language map: one string per language where there is one
         return {lang: _single(vals) for lang, vals in v.items()}
     if isinstance(v, list):
-        v = sorted(v, key=lambda x: json.dumps(x, sort_keys=True, ensure_ascii=False))
-        return v[0] if len(v) == 1 else v
+        if len(v) == 1:
+            return v[0]
+        return sorted(v, key=lambda x: json.dumps(x, sort_keys=True, ensure_ascii=False))
     return v
 
 
@@ -295,9 +296,15 @@ def write_jsonld(b: Bundle, path: Path) -> None:
     if subject is not None:
         nodes.append(c.node(subject, pairs))
     nodes.sort(key=lambda n: n[c.id_key])
-    # inline, so the file is read offline; context.jsonld publishes the same
-    doc = {"@context": ctx, "@graph": nodes}
-    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    # the context inline, so the file is read offline (context.jsonld publishes the same); then one
+    # node per line, which Python's C encoder writes (it does not indent) five times faster
+    head = json.dumps({"@context": ctx}, ensure_ascii=False, indent=1, sort_keys=True)
+    with path.open("w", encoding="utf-8") as f:
+        f.write(head[:-2] + ',\n "@graph": [\n')
+        for i in range(0, len(nodes), 10_000):
+            f.write(",\n".join(json.dumps(n, ensure_ascii=False, sort_keys=True) for n in nodes[i:i + 10_000]))
+            f.write(",\n" if i + 10_000 < len(nodes) else "\n")
+        f.write("]}\n")
 
 
 def write_context(b: Bundle, path: Path) -> None:
