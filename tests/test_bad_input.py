@@ -196,12 +196,15 @@ def test_graph_breaking_a_shape_fails_the_build_readably(workspace):
     """Tables can be well-formed and still say something the shapes reject: the build must stop too."""
     data, out = workspace
     edit("announcements.csv", "id", "2020-07-06", "new_occupations", "10")(data)
+    before = sorted(p.name for p in out.parent.iterdir())
     proc = run_cli("build", "--data", str(data), "--out", str(out))
     assert proc.returncode == 1
     assert "https://w3id.org/cnocc/announcement/2020-07-06" in proc.stderr
     assert "breaks 'announcement'" in proc.stderr
     assert "announces 10 new occupations, but 9" in proc.stderr
     assert [p.name for p in out.iterdir()] == ["previous-build.txt"]
+    # validation answers while the exports are being written: their folder goes too
+    assert sorted(p.name for p in out.parent.iterdir()) == before
 
 
 def test_every_problem_is_listed_in_one_run(workspace):

@@ -47,7 +47,11 @@ def test_quiet_prints_nothing_and_profile_has_every_stage(tmp_path):
     assert all(v["s"] >= 0 and v["peak_mb"] > 0 for v in p["stages"].values())
     counts = p["graphs"]
     assert p["quads"] == sum(counts.values()) and counts["inferred"] > 0
-    assert p["total_s"] >= sum(v["s"] for v in p["stages"].values()) * 0.99
+    # stages a forked child ran (validation, some exports) overlap the others; the rest add up
+    alongside = {k for k, v in p["stages"].items() if v.get("alongside")}
+    assert {"validate", "export cnocc.jsonld"} <= alongside
+    assert p["total_s"] >= sum(v["s"] for k, v in p["stages"].items() if k not in alongside) * 0.99
+    assert all(p["total_s"] >= p["stages"][k]["s"] for k in alongside)
     assert p["peak_mb"] >= max(v["peak_mb"] for v in p["stages"].values())
 
 

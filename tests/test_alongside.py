@@ -1,0 +1,54 @@
+"""Work in a forked child: its answer, its errors and its stages come back as if it ran in place."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from cnocc import alongside
+from cnocc.alongside import Alongside
+from cnocc.errors import ValidationFailed
+from cnocc.progress import Progress
+
+
+def _pid_work():
+    return os.getpid(), [("work", 0.25, "done")]
+
+
+def _failing_work():
+    raise ValidationFailed("a shape is broken")
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_answer_and_stages_come_back(fork, monkeypatch):
+    monkeypatch.setattr(alongside, "can_fork", lambda: fork)
+    progress = Progress(level=0)
+    pid = Alongside("work", _pid_work, progress).result()
+    assert (pid != os.getpid()) is fork
+    [st] = progress.stages
+    assert (st.name, st.seconds, st.items) == ("work", 0.25, "done") and st.peak_mb > 0
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_the_childs_error_is_raised_here(fork, monkeypatch):
+    monkeypatch.setattr(alongside, "can_fork", lambda: fork)
+    job = Alongside("work", _failing_work, Progress(level=0))
+    with pytest.raises(ValidationFailed, match="a shape is broken"):
+        job.result()
+
+
+def test_a_child_that_dies_is_an_error_not_a_hang():
+    job = Alongside("work", lambda: os._exit(3), Progress(level=0))
+    with pytest.raises(RuntimeError, match="ended without an answer"):
+        job.result()
+
+
+def test_stop_ends_the_child():
+    import time
+    job = Alongside("work", lambda: (time.sleep(600), []), Progress(level=0))
+    pid = job._proc.pid
+    job.stop()
+    with pytest.raises(ProcessLookupError):  # ended and reaped, not left sleeping
+        os.kill(pid, 0)
+    assert job.done()
