@@ -121,8 +121,8 @@ class Progress:
         while not stop.wait(self.interval):
             ticks += 1
             # reading a process's share (smaps_rollup) costs ~20 ms at 1.5 GB: while a child runs,
-            # every tenth tick only, or the sampling would take a core's worth of time
-            if not self._alongside or ticks % 10 == 0:
+            # once a second only, or the sampling would take a good part of a core
+            if not self._alongside or ticks % round(1 / self.interval) == 0:
                 mem = self.memory_mb()
                 st.peak_mb = max(st.peak_mb, mem)
                 for other in list(self._alongside.values()):
