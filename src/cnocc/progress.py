@@ -122,7 +122,7 @@ class Progress:
             ticks += 1
             # reading a process's share (smaps_rollup) costs ~20 ms at 1.5 GB: while a child runs,
             # once a second only, or the sampling would take a good part of a core
-            if not self._alongside or ticks % round(1 / self.interval) == 0:
+            if not self._alongside or ticks % max(1, round(1 / self.interval)) == 0:
                 mem = self.memory_mb()
                 st.peak_mb = max(st.peak_mb, mem)
                 for other in list(self._alongside.values()):
