@@ -147,21 +147,25 @@ def make_graphs(project: Project, progress: Progress | None = None, wait: bool =
     # validation reads only the asserted graphs: it runs in a forked child while this process
     # reasons and describes (see `alongside`)
     checking = Alongside("validate", lambda: _validate(triples, graphs, project, conv), progress)
-    with progress.stage("reason") as st:
-        inferred = _reason(store, graphs, project, conv, progress, notes)
-        st.items = f"{len(inferred)} triples inferred"
-    with progress.stage("describe"):
-        verbatim = {mf.path.name: (SSSOM_TSV, mf.text) for mf in mapping_files}
-        files = {e.file: e.media_type for e in EXPORTS} | {name: v[0] for name, v in verbatim.items()}
-        triples["inferred"] = inferred
-        metadata = describe(triples, files, mappings.linksets(mapping_files, graphs["mappings"]))
-        graphs["metadata"] = metadata
-        triples["metadata"] = [ox.Triple(conv.to_ox(s), conv.to_ox(p), conv.to_ox(o)) for s, p, o in metadata]
-        context = json.loads((project.ontology / "context.jsonld").read_text(encoding="utf-8"))
-        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, graph_node("metadata")) for t in triples["metadata"])
-        bundle = Bundle(triples, context, verbatim, converter=conv, store=store,
-                        rdflib_graphs={n: g for n, g in graphs.items() if isinstance(g, Graph)})
-        bundle.union_triples()  # now, once, rather than in each process that writes
+    try:
+        with progress.stage("reason") as st:
+            inferred = _reason(store, graphs, project, conv, progress, notes)
+            st.items = f"{len(inferred)} triples inferred"
+        with progress.stage("describe"):
+            verbatim = {mf.path.name: (SSSOM_TSV, mf.text) for mf in mapping_files}
+            files = {e.file: e.media_type for e in EXPORTS} | {name: v[0] for name, v in verbatim.items()}
+            triples["inferred"] = inferred
+            metadata = describe(triples, files, mappings.linksets(mapping_files, graphs["mappings"]))
+            graphs["metadata"] = metadata
+            triples["metadata"] = [ox.Triple(conv.to_ox(s), conv.to_ox(p), conv.to_ox(o)) for s, p, o in metadata]
+            context = json.loads((project.ontology / "context.jsonld").read_text(encoding="utf-8"))
+            store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, graph_node("metadata")) for t in triples["metadata"])
+            bundle = Bundle(triples, context, verbatim, converter=conv, store=store,
+                            rdflib_graphs={n: g for n, g in graphs.items() if isinstance(g, Graph)})
+            bundle.union_triples()  # now, once, rather than in each process that writes
+    except BaseException:
+        checking.stop()  # no one will ask for its answer
+        raise
     result = BuildResult(bundle, progress, unmatched_batch_names(ds), notes, checking)
     if wait:
         result.check()
