@@ -52,3 +52,25 @@ def test_stop_ends_the_child():
     with pytest.raises(ProcessLookupError):  # ended and reaped, not left sleeping
         os.kill(pid, 0)
     assert job.done()
+
+
+def _holding_memory():
+    import time
+    block = bytearray(300 * 2**20)
+    block[::4096] = b"x" * len(block[::4096])  # touch every page, so it is resident
+    time.sleep(2.5)
+    return len(block), [("hold", 2.5, "")]
+
+
+def test_memory_while_a_child_runs_counts_the_childs_share():
+    from cnocc.progress import rss_mb
+    progress = Progress(level=0)
+    before = rss_mb()
+    job = Alongside("hold", _holding_memory, progress)
+    with progress.stage("wait"):
+        job.result()
+    stages = {st.name: st for st in progress.stages}
+    wait, hold = stages["wait"], stages["hold"]
+    assert hold.alongside and not wait.alongside
+    # the child's 300 MB are its own pages, on top of what this process holds
+    assert wait.peak_mb >= before + 250 and hold.peak_mb >= before + 250

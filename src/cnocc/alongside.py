@@ -19,7 +19,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from .progress import Progress, Stage, rss_mb
+from .progress import Progress, rss_mb
 
 # What the work returns: its value, and its stages as (name, seconds, details).
 Work = Callable[[], tuple[Any, list[tuple[str, float, str]]]]
@@ -37,8 +37,7 @@ class Alongside:
         self._proc = None
         if not can_fork():
             self._answer = _call(work)
-            for stage, seconds, items in self._answer[2]:
-                progress.stages.append(Stage(stage, seconds, rss_mb(), items))
+            progress.record(self._answer[2], rss_mb())
             return
         ctx = multiprocessing.get_context("fork")
         self._recv, send = ctx.Pipe(duplex=False)

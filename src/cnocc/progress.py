@@ -71,7 +71,6 @@ class Progress:
         """This process's resident memory, or, while a child works alongside, both shares."""
         if not self._alongside:
             return rss_mb()
-        # both shares, read together
         return (pss_mb() or rss_mb()) + sum(pss_mb(pid) for pid in list(self._alongside))
 
     def start_alongside(self, pid: int) -> None:
@@ -79,12 +78,16 @@ class Progress:
         self._alongside[pid] = Stage("", peak_mb=self.memory_mb())
 
     def end_alongside(self, pid: int, stages: list[tuple[str, float, str]]) -> None:
-        """The child is done: record its stages (name, seconds, items), with the peak seen while it ran."""
-        peak = max(self._alongside.pop(pid).peak_mb, self.memory_mb())
+        """The child is done: record its stages, with the peak seen while it ran."""
+        self.record(stages, max(self._alongside.pop(pid).peak_mb, self.memory_mb()), alongside=True)
+
+    def record(self, stages: list[tuple[str, float, str]], peak_mb: float, alongside: bool = False) -> None:
+        """Stages timed elsewhere, as (name, seconds, details)."""
         for name, seconds, items in stages:
-            self.stages.append(Stage(name, seconds, peak, items, alongside=True))
+            self.stages.append(Stage(name, seconds, peak_mb, items, alongside=alongside))
             if self.level >= 2 or self.live:
-                self._write(f"{name}: {seconds:.2f} s, {peak:.0f} MB{f', {items}' if items else ''} (alongside)\n")
+                tail = f", {items}" if items else ""
+                self._write(f"{name}: {seconds:.2f} s, {peak_mb:.0f} MB{tail}{' (alongside)' if alongside else ''}\n")
 
     @contextmanager
     def stage(self, name: str):

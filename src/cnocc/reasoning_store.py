@@ -44,10 +44,6 @@ class Unsupported(Exception):
     """The data or schema needs OWL 2 RL rules this path does not run."""
 
 
-def _iri(t) -> str:
-    return f"<{t}>"
-
-
 PREFIXES = {"rdf": str(RDF), "rdfs": str(RDFS), "owl": OWL_NS}
 SCHEMA_P = {str(t) for t in (RDFS.subPropertyOf, OWL.equivalentProperty, OWL.inverseOf, RDFS.domain, RDFS.range,
                               RDFS.subClassOf, OWL.equivalentClass)}
