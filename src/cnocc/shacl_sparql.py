@@ -724,10 +724,11 @@ def _bulk_equivalent(query: str) -> bool:
     """Whether running `query` with $this free, joined with the focus nodes, gives each focus node
     exactly the rows pre-binding $this would.
 
-    True when $this is bound by a triple pattern of the query's main group (not under OPTIONAL,
-    UNION, MINUS, a sub-select or a GRAPH), every expression that reads $this sits above that
-    pattern, any grouping groups by $this, and nothing limits or offsets the rows. Sub-selects
-    with aggregates, above all, answer differently: an empty group survives pre-binding only."""
+    True when $this is bound by a triple pattern of the query's main group or of a sub-select
+    that projects it (not under OPTIONAL, UNION, MINUS or a GRAPH), every expression that reads
+    $this sits above that pattern, an OPTIONAL reads $this only once it is bound, any grouping
+    groups by $this, and nothing limits or offsets the rows. Sub-selects with aggregates, above
+    all, answer differently when they may not bind $this: an empty group survives pre-binding only."""
     from rdflib.plugins.sparql import prepareQuery
     from rdflib.term import Variable
 
@@ -743,6 +744,13 @@ def _bulk_equivalent(query: str) -> bool:
             a1, b1 = walk(node.p1)
             a2, b2 = walk(node.p2)
             return a1 and a2, b1 or b2
+        if name == "LeftJoin":  # OPTIONAL: the same rows when $this is bound before it, or not read in it
+            a1, b1 = walk(node.p1)
+            a2, _ = walk(node.p2)
+            reads = _mentions_this(node.p2) or _mentions_this(node.expr)
+            return a1 and a2 and (b1 or not reads), b1
+        if name == "ToMultiSet":  # a sub-select; its Project must keep $this (below)
+            return walk(node.p)
         if name in ("Filter", "OrderBy"):
             a, b = walk(node.p)
             expr = node.expr
