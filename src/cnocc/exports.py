@@ -75,11 +75,12 @@ class Bundle:
         return _LazyGraphs(self)
 
     def store(self) -> ox.Store:
-        """The graphs in a pyoxigraph store, for the views written by SPARQL (the build passes its own)."""
+        """The graphs in a pyoxigraph store, for the views written by SPARQL. The build passes its
+        own, which holds the asserted graphs only: the views read nothing else."""
         if self._store is None:
             self._store = ox.Store()
-            self._store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, graph_node(name))
-                                    for name, ts in self.triples.items() for t in ts.values())
+            self._store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, g)
+                                    for name, ts in self.triples.items() for g in (graph_node(name),) for t in ts.values())
         return self._store
 
     def counts(self) -> dict[str, int]:

@@ -7,6 +7,8 @@ the release.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 from pypinyin import Style, pinyin
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, SKOS, XSD
@@ -63,9 +65,15 @@ def policy_uri(pid: str) -> URIRef:
     return V.uri("policy", pid)
 
 
+def pinyin_names(ds: Dataset) -> list[str]:
+    """Every Chinese name in the tables: those of items get a pinyin label (a few more do not)."""
+    return sorted({r.values["name_zh"] for f in ds.tables for r in ds.rows(f) if r.values.get("name_zh")})
+
+
 class Builder:
     def __init__(self, ds: Dataset):
         self.ds = ds
+        self.pinyin: list[tuple[Triples, URIRef, str]] = []  # labels to spell out once the graphs are built
         self.occ = {r["slug"]: r for r in ds.rows("occupations.csv")}
         self.wt = {r["slug"]: r for r in ds.rows("work_types.csv")}
 
@@ -115,7 +123,7 @@ class Builder:
         if row[zh]:
             g.add((s, SKOS.prefLabel, Literal(row[zh], lang="zh")))
             if with_pinyin:
-                g.add((s, SKOS.prefLabel, Literal(pinyin_label(row[zh]), lang="zh-Latn-pinyin")))
+                self.pinyin.append((g, s, row[zh]))
         if en in row.values and row[en]:
             g.add((s, SKOS.prefLabel, Literal(row[en], lang="en")))
             src = row.values.get("name_en_source")
@@ -464,12 +472,20 @@ class Builder:
         return V.item("2015", a.source_level, a.source_key)
 
 
-def build_graphs(ds: Dataset, ontology: Graph) -> dict[str, Graph | Triples]:
-    """The asserted named graphs, keyed by the names in `vocab.GRAPHS`."""
+def build_graphs(ds: Dataset, ontology: Graph, spelled: Callable[[], Mapping[str, str]] | None = None) -> dict[str, Graph | Triples]:
+    """The asserted named graphs, keyed by the names in `vocab.GRAPHS`.
+
+    Pinyin is a third of the time at a million triples: `spelled` may give it for the names of
+    `pinyin_names`, worked out elsewhere meanwhile (the build does it in a child process); it is
+    asked for only once everything else is built. A name it lacks is spelled here."""
     b = Builder(ds)
     graphs = {"ontology": ontology}
     for ed in ds.rows("editions.csv"):
         graphs[f"edition-{ed['id']}"] = b.edition_graph(ed["id"])
     graphs["announcements"] = b.announcements_graph()
     graphs["correspondence-2015-2022"] = b.correspondence_graph()
+    known = spelled() if spelled is not None else {}
+    for g, s, name in b.pinyin:
+        text = known[name] if name in known else pinyin_label(name)
+        g.add((s, SKOS.prefLabel, Literal(text, lang="zh-Latn-pinyin")))
     return graphs

@@ -172,8 +172,20 @@ def load_targets(data_dir: Path) -> tuple[dict[URIRef, Target], list[Problem]]:
     return out, problems
 
 
-def load(data_dir: Path) -> tuple[list[MappingFile], dict[URIRef, Target]]:
-    """Read and check every mapping file and the reference snapshots; raise DataError with all problems."""
+def schema_problems(data_dir: Path) -> dict[str, list[Problem]]:
+    """sssom's own verdict on each mapping file, by file name.
+
+    It costs two seconds whatever the files' size (sssom loads its schema and pandas), so the
+    build asks for it in a child process while it builds the graphs (see `build`)."""
+    folder = data_dir / MAPPINGS_DIR
+    paths = sorted(folder.glob("*.sssom.tsv")) if folder.is_dir() else []
+    return {path.name: _sssom_problems(path, f"data/{MAPPINGS_DIR}/{path.name}") for path in paths}
+
+
+def load(data_dir: Path, schema: dict[str, list[Problem]] | None = None) -> tuple[list[MappingFile], dict[URIRef, Target]]:
+    """Read and check every mapping file and the reference snapshots; raise DataError with all problems.
+
+    `schema`: what `schema_problems` said, if it was asked already."""
     files, problems = [], []
     targets, ref_problems = load_targets(data_dir)
     problems += ref_problems
@@ -190,7 +202,7 @@ def load(data_dir: Path) -> tuple[list[MappingFile], dict[URIRef, Target]]:
                 problems.append(Problem(rel, row.line, "object_label",
                                         f"'{row.object_label}' differs from the snapshot's label '{t.label}'"))
         if not found:
-            problems += _sssom_problems(path, rel)
+            problems += schema[path.name] if schema is not None and path.name in schema else _sssom_problems(path, rel)
         files.append(mf)
     if problems:
         raise DataError(problems)

@@ -110,6 +110,6 @@ def graph_node(name: str) -> ox.NamedNode:
 def load_graphs(store: ox.Store, graphs: dict[str, Iterable], conv: Converter) -> dict[str, list[ox.Triple]]:
     """Put each graph (rdflib triples) into the store as the named graph cnocc publishes it under."""
     out = {name: conv.triples(graphs[name]) for name in sorted(graphs)}
-    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, graph_node(name))
-                      for name, ts in out.items() for t in ts)
+    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, g)
+                      for name, ts in out.items() for g in (graph_node(name),) for t in ts)
     return out

@@ -175,9 +175,9 @@ def _check(store: ox.Store, graphs: list[ox.NamedNode]) -> None:
         raise Unsupported("a functional property has sub-properties or inverses: its values are not checked here")
 
 
-def infer_in_store(store: ox.Store, asserted: list[ox.NamedNode], axioms: ox.NamedNode, out: ox.NamedNode,
+def infer_in_store(store: ox.Store, asserted: list[ox.NamedNode], axioms: ox.NamedNode, out: ox.NamedNode | None,
                    progress: Callable[[str], None] | None = None) -> list[ox.Triple]:
-    """Fill graph `out` with what OWL 2 RL derives from `asserted` and `axioms`; return its triples.
+    """What OWL 2 RL derives from `asserted` and `axioms`, as triples, also put in graph `out` if given.
 
     The closure holds only the properties some rule reads or writes, read from the store once, so
     a literal has the store's form in the closure as in the graphs. If the closure derives schema
@@ -195,7 +195,8 @@ def infer_in_store(store: ox.Store, asserted: list[ox.NamedNode], axioms: ox.Nam
             break
         sch = again
     triples = _data_only(store, axioms, facts, derived)
-    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, out) for t in triples)
+    if out is not None:
+        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, out) for t in triples)
     return triples
 
 
