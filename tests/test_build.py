@@ -211,4 +211,7 @@ def test_csv_views(built):
     ('<r xml:lang="zh-latn-pinyin">x</r>', '<r xml:lang="zh-Latn-pinyin">x</r>'),
 ])
 def test_language_tags_get_their_case_back(text, expected):
-    assert _restore_lang(text, {"zh-latn-pinyin": "zh-Latn-pinyin"}) == expected
+    cases = {"zh-latn-pinyin": "zh-Latn-pinyin"}
+    assert _restore_lang(text, cases) == expected
+    # the serializers' UTF-8 bytes, around characters of several bytes each
+    assert _restore_lang(f"区块{text}链".encode(), cases) == f"区块{expected}链".encode()

@@ -15,6 +15,7 @@ import heapq
 import io
 import json
 import re
+from json.encoder import encode_basestring
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,12 +88,33 @@ class Bundle:
         return {name: len(ts) for name, ts in self.triples.items()}
 
     def union_triples(self) -> dict[str, ox.Triple]:
-        if self._union is None:  # each graph is in line order already: merge them, no second sort
-            u: dict[str, ox.Triple] = {}
-            for k, t in heapq.merge(*(ts.items() for ts in self.triples.values()), key=lambda kt: kt[0]):
-                u.setdefault(k, t)
-            self._union = u
+        if self._union is None:
+            self._merge()
         return self._union
+
+    def _merge(self) -> None:
+        """The union in line order, and which graphs hold each of its triples (for N-Quads).
+
+        Each graph is in line order already: merging them needs no second sort. Graphs are
+        numbered in the order of their IRIs' text, so that (line, number) is the order of the
+        N-Quads lines: a triple's line is never a prefix of another's followed by a character
+        before the space (N-Triples escapes control characters)."""
+        graphs = sorted(self.triples, key=lambda n: str(graph_node(n)))
+        def numbered(i: int, name: str):
+            return ((k, i, t) for k, t in self.triples[name].items())
+        merged = heapq.merge(*(numbered(i, name) for i, name in enumerate(graphs)))
+        u: dict[str, ox.Triple] = {}
+        where: list = []  # per triple of the union: the number of its graph, or a tuple of them
+        last = None
+        for k, i, t in merged:
+            if k == last:
+                w = where[-1]
+                where[-1] = (w, i) if type(w) is int else (*w, i)
+            else:
+                u[k] = t
+                where.append(i)
+                last = k
+        self._union, self._where, self._where_graphs = u, where, [graph_node(n) for n in graphs]
 
     def union(self, names: list[str] | None = None) -> Graph:
         g = new_graph()
@@ -120,28 +142,28 @@ class _LazyGraphs(Mapping):
         return len(self.b.triples)
 
 
-def _text(path: Path, data: bytes | str, b: "Bundle | None" = None) -> None:
-    text = data.decode("utf-8") if isinstance(data, bytes) else data
-    if b is not None:
-        text = _restore_lang(text, b.conv.lang_case)
-    path.write_text(text, encoding="utf-8")
+def _text(path: Path, data: bytes, b: "Bundle | None" = None) -> None:
+    """A serializer's UTF-8 output, written as it is (no decoding and encoding again)."""
+    path.write_bytes(_restore_lang(data, b.conv.lang_case) if b is not None else data)
 
 
-def _restore_lang(text: str, cases: dict[str, str]) -> str:
+def _restore_lang(text: str | bytes, cases: dict[str, str]) -> str | bytes:
     """Put back the language tags' case (zh-Latn-pinyin) that pyoxigraph lower-cased.
 
     A tag follows the closing quote of a literal (Turtle, N-Triples) or is an xml:lang attribute;
     a quote inside a literal is escaped, so `(?<!\\)"@tag` only matches a real tag. That pattern
     tries every position of the text; when no escaped quote precedes the tag and no longer tag
-    starts with it, a plain replacement says the same and scans ten times faster."""
+    starts with it, a plain replacement says the same and scans ten times faster. Text or UTF-8
+    bytes alike: the tags are ASCII, and no byte of a multi-byte character is."""
+    enc = (lambda s: s.encode("utf-8")) if isinstance(text, bytes) else (lambda s: s)
     for low, orig in sorted(cases.items()):
-        tag = '"@' + low
+        tag = enc('"@' + low)
         if tag in text:
-            if '\\' + tag in text or re.search(re.escape(tag) + '[A-Za-z0-9-]', text):
-                text = re.sub(r'(?<!\\)"@' + re.escape(low) + r'(?![A-Za-z0-9-])', '"@' + orig, text)
+            if enc('\\') + tag in text or re.search(re.escape(tag) + enc('[A-Za-z0-9-]'), text):
+                text = re.sub(enc(r'(?<!\\)"@') + re.escape(enc(low)) + enc(r'(?![A-Za-z0-9-])'), enc('"@' + orig), text)
             else:
-                text = text.replace(tag, '"@' + orig)
-        text = text.replace(f'xml:lang="{low}"', f'xml:lang="{orig}"')
+                text = text.replace(tag, enc('"@' + orig))
+        text = text.replace(enc(f'xml:lang="{low}"'), enc(f'xml:lang="{orig}"'))
     return text
 
 
@@ -170,11 +192,18 @@ def _graph_iris(b: Bundle) -> dict[str, ox.NamedNode]:
 
 
 def write_nquads(b: Bundle, path: Path) -> None:
-    # each graph's lines are already in order (its triples' lines plus the same suffix), so a merge
-    # gives the sorted file without sorting a million lines again
-    def lines(name: str, g: ox.NamedNode) -> Iterable[str]:
-        return (f"{k} {g} .\n" for k in b.triples[name])
-    _write_lines(path, heapq.merge(*(lines(name, g) for name, g in _graph_iris(b).items())), b)
+    """Sorted lines, from the union's order and the graphs that hold each triple (`Bundle._merge`)."""
+    union = b.union_triples()
+    suffix = [f" {g} .\n" for g in b._where_graphs]
+
+    def lines() -> Iterable[str]:
+        for k, w in zip(union, b._where):
+            if type(w) is int:
+                yield k + suffix[w]
+            else:
+                for i in w:
+                    yield k + suffix[i]
+    _write_lines(path, lines(), b)
 
 
 def write_trig(b: Bundle, path: Path) -> None:
@@ -280,8 +309,14 @@ def _single(v):
     if isinstance(v, list):
         if len(v) == 1:
             return v[0]
-        return sorted(v, key=lambda x: json.dumps(x, sort_keys=True, ensure_ascii=False))
+        return sorted(v, key=_order_key)
     return v
+
+
+def _order_key(x) -> str:
+    """A value's JSON text: a string's is the C encoder's, without building a JSONEncoder for each
+    of the million values that sort at a million triples (json.dumps does, given options)."""
+    return encode_basestring(x) if type(x) is str else json.dumps(x, sort_keys=True, ensure_ascii=False)
 
 
 def write_jsonld(b: Bundle, path: Path) -> None:
