@@ -12,7 +12,7 @@ from rdflib.namespace import OWL, PROV, RDF, SKOS
 
 from cnocc import paths
 from cnocc import vocab as V
-from cnocc.exports import EXPORTS, _restore_lang
+from cnocc.exports import EXPORTS, _order_key, _restore_lang
 from cnocc.sourcetext import SourceText
 from conftest import run_cli
 
@@ -215,3 +215,14 @@ def test_language_tags_get_their_case_back(text, expected):
     assert _restore_lang(text, cases) == expected
     # the serializers' UTF-8 bytes, around characters of several bytes each
     assert _restore_lang(f"区块{text}链".encode(), cases) == f"区块{expected}链".encode()
+
+
+@pytest.mark.parametrize("value", [
+    "plain", "区块链工程技术人员", 'a "quoted" \\ back\\slash', "tab\there\nnewline\x01", "",
+    {"@id": "https://w3id.org/cnocc/2022/occupation/2-02-10-15"}, {"@id": 'odd "id"'},
+    {"@language": "zh", "@value": "区块链"}, {"@type": "xsd:date", "@value": "2020-07-06"}, {"@id": 3},
+])
+def test_jsonld_sort_key_is_the_json_text(value):
+    """Arrays in cnocc.jsonld are sorted by each value's JSON text; the fast path must write it
+    exactly as json.dumps does, or the order (and the bytes) would change."""
+    assert _order_key(value) == json.dumps(value, sort_keys=True, ensure_ascii=False)

@@ -111,13 +111,15 @@ def _reason(store: ox.Store, graphs: dict[str, Graph], project: Project, conv: C
     return triples
 
 
-def _validate(triples: dict[str, list[ox.Triple]], graphs: dict[str, Graph], project: Project, conv: Converter):
+def _validate(graphs: dict[str, Graph], project: Project):
     start = time.perf_counter()
     # the asserted union in one default graph: the shapes' queries read one graph instead of
     # merging nine at every pattern (3× faster at 300k triples), and a triple held by two graphs
-    # counts once, as in pyshacl's union
+    # counts once, as in pyshacl's union. Converted here, from the graphs as built, so that this
+    # runs beside the parent's own loading of them.
+    conv = Converter()
     data = ox.Store()
-    data.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for ts in triples.values() for t in ts)
+    data.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for name in sorted(graphs) for t in conv.triples(graphs[name]))
     conforms, results, how = validate_in_store(data, [ox.DefaultGraph()], load_shapes(project.shapes),
                                                lambda: asserted_union(graphs), conv)
     return (conforms, results, how), [("validate", time.perf_counter() - start, f"{len(results)} problem(s)")]
@@ -163,15 +165,15 @@ def make_graphs(project: Project, progress: Progress | None = None, wait: bool =
             if child is not None:
                 child.stop()
         raise
-    with progress.stage("load store") as st:
-        conv = Converter()
-        store = ox.Store()
-        triples = load_graphs(store, graphs, conv)
-        st.items = f"{len(store)} quads"
     # validation reads only the asserted graphs: it runs in a forked child while this process
-    # reasons and describes (see `alongside`)
-    checking = Alongside("validate", lambda: _validate(triples, graphs, project, conv), progress)
+    # loads the store, reasons and describes (see `alongside`)
+    checking = Alongside("validate", lambda: _validate(graphs, project), progress)
     try:
+        with progress.stage("load store") as st:
+            conv = Converter()
+            store = ox.Store()
+            triples = load_graphs(store, graphs, conv)
+            st.items = f"{len(store)} quads"
         with progress.stage("reason") as st:
             inferred = _reason(store, graphs, project, conv, progress, notes)
             st.items = f"{len(inferred)} triples inferred"

@@ -14,6 +14,7 @@ import csv
 import heapq
 import io
 import json
+import operator
 import re
 from json.encoder import encode_basestring
 from collections.abc import Callable, Iterable, Mapping
@@ -99,22 +100,27 @@ class Bundle:
         numbered in the order of their IRIs' text, so that (line, number) is the order of the
         N-Quads lines: a triple's line is never a prefix of another's followed by a character
         before the space (N-Triples escapes control characters)."""
+        if not self.triples:
+            self._union, self._where = {}, []
+            return
         graphs = sorted(self.triples, key=lambda n: str(graph_node(n)))
+        suffix = [f" {graph_node(n)} .\n" for n in graphs]
         def numbered(i: int, name: str):
             return ((k, i, t) for k, t in self.triples[name].items())
         merged = heapq.merge(*(numbered(i, name) for i, name in enumerate(graphs)))
         u: dict[str, ox.Triple] = {}
-        where: list = []  # per triple of the union: the number of its graph, or a tuple of them
+        # per triple of the union, the rest of its N-Quads text: its graph and the line's end, then
+        # its line again for each further graph holding it
+        where: list[str] = []
         last = None
         for k, i, t in merged:
             if k == last:
-                w = where[-1]
-                where[-1] = (w, i) if type(w) is int else (*w, i)
+                where[-1] += k + suffix[i]
             else:
                 u[k] = t
-                where.append(i)
+                where.append(suffix[i])
                 last = k
-        self._union, self._where, self._where_graphs = u, where, [graph_node(n) for n in graphs]
+        self._union, self._where = u, where
 
     def union(self, names: list[str] | None = None) -> Graph:
         g = new_graph()
@@ -171,20 +177,17 @@ def write_turtle(b: Bundle, path: Path) -> None:
     _text(path, ox.serialize(b.union_triples().values(), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES), b)
 
 
-def _write_lines(path: Path, lines: Iterable[str], b: Bundle, chunk: int = 50_000) -> None:
-    """Write line by line in chunks: one joined string of a million lines would triple the peak memory."""
-    with path.open("w", encoding="utf-8") as f:
-        buf: list[str] = []
-        for line in lines:
-            buf.append(line)
-            if len(buf) >= chunk:
-                f.write(_restore_lang("".join(buf), b.conv.lang_case))
-                buf.clear()
-        f.write(_restore_lang("".join(buf), b.conv.lang_case))
+def _write_chunks(path: Path, b: Bundle, n: int, chunk: Callable[[int, int], str], size: int = 50_000) -> None:
+    """Write `n` lines `size` at a time (`chunk(start, stop)` gives their text): one string of a
+    million lines would triple the peak memory."""
+    with path.open("wb") as f:
+        for start in range(0, n, size):
+            f.write(_restore_lang(chunk(start, min(n, start + size)).encode("utf-8"), b.conv.lang_case))
 
 
 def write_ntriples(b: Bundle, path: Path) -> None:
-    _write_lines(path, (f"{k} .\n" for k in b.union_triples()), b)
+    keys = list(b.union_triples())
+    _write_chunks(path, b, len(keys), lambda i, j: " .\n".join(keys[i:j]) + " .\n")
 
 
 def _graph_iris(b: Bundle) -> dict[str, ox.NamedNode]:
@@ -192,18 +195,10 @@ def _graph_iris(b: Bundle) -> dict[str, ox.NamedNode]:
 
 
 def write_nquads(b: Bundle, path: Path) -> None:
-    """Sorted lines, from the union's order and the graphs that hold each triple (`Bundle._merge`)."""
-    union = b.union_triples()
-    suffix = [f" {g} .\n" for g in b._where_graphs]
-
-    def lines() -> Iterable[str]:
-        for k, w in zip(union, b._where):
-            if type(w) is int:
-                yield k + suffix[w]
-            else:
-                for i in w:
-                    yield k + suffix[i]
-    _write_lines(path, lines(), b)
+    """Sorted lines: each triple of the union (in order) followed by its graphs (`Bundle._merge`)."""
+    keys = list(b.union_triples())
+    where = b._where
+    _write_chunks(path, b, len(keys), lambda i, j: "".join(map(operator.add, keys[i:j], where[i:j])))
 
 
 def write_trig(b: Bundle, path: Path) -> None:
@@ -314,9 +309,18 @@ def _single(v):
 
 
 def _order_key(x) -> str:
-    """A value's JSON text: a string's is the C encoder's, without building a JSONEncoder for each
-    of the million values that sort at a million triples (json.dumps does, given options)."""
-    return encode_basestring(x) if type(x) is str else json.dumps(x, sort_keys=True, ensure_ascii=False)
+    """A value's JSON text as json.dumps(x, sort_keys=True, ensure_ascii=False) writes it.
+
+    Strings, and value objects of one string entry ({"@id": …}), are written here with the C
+    string encoder: a million of them sort at a million triples, and json.dumps builds a
+    JSONEncoder for each call that passes options (five times the time)."""
+    if type(x) is str:
+        return encode_basestring(x)
+    if type(x) is dict and len(x) == 1:
+        (k, v), = x.items()
+        if type(v) is str:
+            return "{" + encode_basestring(k) + ": " + encode_basestring(v) + "}"
+    return json.dumps(x, sort_keys=True, ensure_ascii=False)
 
 
 def write_jsonld(b: Bundle, path: Path) -> None:
