@@ -140,15 +140,19 @@ def describe(store: ox.Store, subjects: list[ox.NamedNode]) -> Graph:
 class _Sink:
     """Stands in for the `Path` the export writers write to, keeping the text in memory.
 
-    Writers either hand over the whole text (`write_text`) or stream it (`open`)."""
+    Writers either hand over the whole text (`write_text`, or `write_bytes` in UTF-8) or stream it
+    (`open`, in text or binary mode)."""
 
     text = ""
 
     def write_text(self, text: str, encoding: str = "utf-8") -> None:
         self.text = text
 
-    def open(self, mode: str = "w", encoding: str = "utf-8") -> "_SinkFile":
-        return _SinkFile(self)
+    def write_bytes(self, data: bytes) -> None:
+        self.text = data.decode("utf-8")
+
+    def open(self, mode: str = "w", encoding: str = "utf-8") -> "io.IOBase":
+        return _SinkBytes(self) if "b" in mode else _SinkFile(self)
 
 
 class _SinkFile(io.StringIO):
@@ -158,6 +162,16 @@ class _SinkFile(io.StringIO):
 
     def close(self) -> None:
         self.sink.text = self.getvalue()
+        super().close()
+
+
+class _SinkBytes(io.BytesIO):
+    def __init__(self, sink: _Sink):
+        super().__init__()
+        self.sink = sink
+
+    def close(self) -> None:
+        self.sink.text = self.getvalue().decode("utf-8")
         super().close()
 
 
