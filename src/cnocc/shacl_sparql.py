@@ -1165,7 +1165,10 @@ def _report_constraints(comp: _Compiler, s, focus: str, checks: list[_Check]) ->
     if (s, SH.minCount, None) in g:
         n = _int_param(g, s, SH.minCount)
         if n == 1:
-            add("MinCount", f"SELECT ?this WHERE {{ {focus} MINUS {{ ?this {ptext} ?v }} }}", "none", n)
+            # FILTER NOT EXISTS, not MINUS: Oxigraph answers MINUS by matching its pattern for every
+            # node of the graph, NOT EXISTS by a lookup per focus node (?this is always bound
+            # here, so both mean the same): at 1M these checks took 2.6 s, now 1.2 s
+            add("MinCount", f"SELECT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this {ptext} ?v }} }}", "none", n)
         elif n > 1:
             add("MinCount", f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {ptext} ?v }} }} "
                             f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {n})", "none", n)
@@ -1181,7 +1184,7 @@ def _report_constraints(comp: _Compiler, s, focus: str, checks: list[_Check]) ->
         v = comp.var()
         conf = comp.conforms(q, v, 1, origin)
         if lo is not None and lo == 1:
-            add("QualifiedMinCount", f"SELECT ?this WHERE {{ {focus} MINUS {{ ?this {ptext} {v} FILTER({conf}) }} }}",
+            add("QualifiedMinCount", f"SELECT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this {ptext} {v} FILTER({conf}) }} }}",
                 "none", lo)
         elif lo is not None and lo > 1:
             add("QualifiedMinCount", f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {ptext} {v} FILTER({conf}) }} }} "
