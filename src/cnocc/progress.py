@@ -66,20 +66,32 @@ class Progress:
         self._start = 0.0
         self._lock = threading.Lock()
         self._alongside: dict[int, Stage] = {}  # pid -> a stage running in a forked child
+        self._shares, self._shares_at = 0.0, float("-inf")  # the last reading of the shares, and when
 
     def memory_mb(self) -> float:
-        """This process's resident memory, or, while a child works alongside, both shares."""
+        """This process's resident memory, or, while a child works alongside, every share.
+
+        A share (PSS) costs ~20 ms to read per process at 1.5 GB: while children run it is read
+        at most once a second, here as in the sampler; at every stage's start and end it would
+        otherwise cost a second or two of a million-triple build."""
         if not self._alongside:
             return rss_mb()
-        return (pss_mb() or rss_mb()) + sum(pss_mb(pid) for pid in list(self._alongside))
+        now = time.perf_counter()
+        if now - self._shares_at >= 1.0:
+            self._shares = (pss_mb() or rss_mb()) + sum(pss_mb(pid) for pid in list(self._alongside))
+            self._shares_at = now
+        return self._shares
 
     def start_alongside(self, pid: int) -> None:
         """Child `pid` now runs stages of its own; its memory counts in every stage until it ends."""
+        self._shares_at = float("-inf")  # one more process to count: read the shares afresh
         self._alongside[pid] = Stage("", peak_mb=self.memory_mb())
 
     def end_alongside(self, pid: int, stages: list[tuple[str, float, str]]) -> None:
         """The child is done: record its stages, with the peak seen while it ran."""
-        self.record(stages, max(self._alongside.pop(pid).peak_mb, self.memory_mb()), alongside=True)
+        peak = self._alongside.pop(pid).peak_mb
+        self._shares_at = float("-inf")  # one process fewer to count
+        self.record(stages, max(peak, self.memory_mb()), alongside=True)
 
     def record(self, stages: list[tuple[str, float, str]], peak_mb: float, alongside: bool = False) -> None:
         """Stages timed elsewhere, as (name, seconds, details)."""
@@ -120,16 +132,11 @@ class Progress:
 
     def _sample(self, st: Stage, stop: threading.Event) -> None:
         last_draw = 0.0
-        ticks = 0
         while not stop.wait(self.interval):
-            ticks += 1
-            # reading a process's share (smaps_rollup) costs ~20 ms at 1.5 GB: while a child runs,
-            # once a second only, or the sampling would take a good part of a core
-            if not self._alongside or ticks % max(1, round(1 / self.interval)) == 0:
-                mem = self.memory_mb()
-                st.peak_mb = max(st.peak_mb, mem)
-                for other in list(self._alongside.values()):
-                    other.peak_mb = max(other.peak_mb, mem)
+            mem = self.memory_mb()  # while children run, a reading at most a second old (see there)
+            st.peak_mb = max(st.peak_mb, mem)
+            for other in list(self._alongside.values()):
+                other.peak_mb = max(other.peak_mb, mem)
             now = time.perf_counter()
             if self.live and now - last_draw >= 0.2:
                 last_draw = now
