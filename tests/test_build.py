@@ -226,3 +226,25 @@ def test_jsonld_sort_key_is_the_json_text(value):
     """Arrays in cnocc.jsonld are sorted by each value's JSON text; the fast path must write it
     exactly as json.dumps does, or the order (and the bytes) would change."""
     assert _order_key(value) == json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def test_nquads_are_every_graphs_lines_sorted(tmp_path):
+    """N-Quads are written from one merge of the graphs (`Bundle._merge`), not by sorting lines:
+    the file must still be exactly the sorted lines of every graph, a triple held by several
+    graphs once per graph, each under its own graph."""
+    import pyoxigraph as ox
+
+    from cnocc.exports import Bundle, write_nquads
+    from cnocc.oxterms import graph_node
+
+    n = lambda x: ox.NamedNode(f"https://w3id.org/cnocc/test/{x}")
+    shared = ox.Triple(n("a"), n("p"), ox.Literal("x", language="zh"))
+    graphs = {
+        "edition-2022": [shared, ox.Triple(n("a"), n("p"), ox.Literal("x")), ox.Triple(n("b"), n("p"), n("c"))],
+        "inferred": [shared, ox.Triple(n("a"), n("q"), n("b"))],
+        "mappings": [ox.Triple(n("a"), n("p"), n("c")), shared],
+    }
+    write_nquads(Bundle(graphs, {"@context": {}}), tmp_path / "x.nq")
+    expected = sorted(f"{t} {graph_node(name)} .\n" for name, ts in graphs.items() for t in ts)
+    assert (tmp_path / "x.nq").read_text(encoding="utf-8") == "".join(expected)
+    assert sum(line.startswith(str(shared) + " ") for line in expected) == 3
