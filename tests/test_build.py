@@ -229,9 +229,9 @@ def test_jsonld_sort_key_is_the_json_text(value):
 
 
 def test_nquads_are_every_graphs_lines_sorted(tmp_path):
-    """N-Quads are written from one merge of the graphs (`Bundle._merge`), not by sorting lines:
-    the file must still be exactly the sorted lines of every graph, a triple held by several
-    graphs once per graph, each under its own graph."""
+    """N-Quads are written by sorting each graph's lines with its name appended, relying on how
+    such lines compare (`Bundle.nquads_lines`): the file must be exactly the sorted lines of every
+    graph, a triple held by several graphs once per graph, each under its own graph."""
     import pyoxigraph as ox
 
     from cnocc.exports import Bundle, write_nquads
@@ -248,3 +248,49 @@ def test_nquads_are_every_graphs_lines_sorted(tmp_path):
     expected = sorted(f"{t} {graph_node(name)} .\n" for name, ts in graphs.items() for t in ts)
     assert (tmp_path / "x.nq").read_text(encoding="utf-8") == "".join(expected)
     assert sum(line.startswith(str(shared) + " ") for line in expected) == 3
+
+
+def _trig_by_pyoxigraph(bundle) -> bytes:
+    import pyoxigraph as ox
+
+    from cnocc.exports import PREFIXES
+    from cnocc.oxterms import graph_node
+
+    quads = [ox.Quad(t.subject, t.predicate, t.object, graph_node(name))
+             for name, ts in bundle.triples.items() for t in ts.values()]
+    return _restore_lang(ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=PREFIXES), bundle.conv.lang_case)
+
+
+def test_trig_is_pyoxigraphs_own(built, tmp_path):
+    """TriG is put together from each graph's Turtle (`write_trig`): the real build's must be the
+    very bytes pyoxigraph's TriG writer gives for the same quads."""
+    from cnocc.exports import write_trig
+
+    write_trig(built[0].bundle, tmp_path / "x.trig")
+    assert (tmp_path / "x.trig").read_bytes() == _trig_by_pyoxigraph(built[0].bundle)
+    assert (tmp_path / "x.trig").read_bytes() == (built[1] / "cnocc.trig").read_bytes()
+
+
+def test_trig_from_turtle_keeps_line_breaks_blank_nodes_and_empty_graphs(tmp_path):
+    """The cases where indenting each graph's Turtle could go wrong: a literal with line breaks and
+    tabs, blank nodes shared between graphs, a graph with nothing in it, a tag that gets its case back."""
+    import pyoxigraph as ox
+
+    from cnocc.exports import Bundle, write_trig
+    from cnocc.oxterms import Converter
+
+    n = lambda x: ox.NamedNode(f"https://w3id.org/cnocc/test/{x}")
+    b = ox.BlankNode("b1")
+    conv = Converter()
+    conv.lang_case["zh-latn-pinyin"] = "zh-Latn-pinyin"
+    graphs = {
+        "announcements": [ox.Triple(n("a"), n("p"), ox.Literal("line 1\n\tline 2\r\n}")), ox.Triple(n("a"), n("q"), b)],
+        "edition-2022": [ox.Triple(b, n("p"), ox.Literal("zhíyè", language="zh-latn-pinyin")),
+                         ox.Triple(n("a"), ox.NamedNode("http://www.w3.org/2004/02/skos/core#notation"), ox.Literal("1"))],
+        "mappings": [],
+    }
+    bundle = Bundle(graphs, {"@context": {}}, converter=conv)
+    write_trig(bundle, tmp_path / "x.trig")
+    text = (tmp_path / "x.trig").read_bytes()
+    assert text == _trig_by_pyoxigraph(bundle)
+    assert "zh-Latn-pinyin".encode() in text and b"mappings" not in text

@@ -34,7 +34,7 @@ from .exports import EXPORTS, SSSOM_TSV, Bundle
 from .graphs import build_graphs, pinyin_label, pinyin_names
 from .linking import Unmatched, unmatched_batch_names
 from .metadata import describe
-from .oxterms import Converter, graph_node, load_graphs
+from .oxterms import Converter, add_graphs, convert_graphs, graph_node, load_graphs
 from .progress import Progress
 from .reasoning import standard_axioms
 from .validation import load_shapes, report_text, validate_in_store
@@ -111,15 +111,14 @@ def _reason(store: ox.Store, graphs: dict[str, Graph], project: Project, conv: C
     return triples
 
 
-def _validate(graphs: dict[str, Graph], project: Project):
+def _validate(graphs: dict[str, Graph], triples: dict[str, list[ox.Triple]], conv: Converter, project: Project):
     start = time.perf_counter()
     # the asserted union in one default graph: the shapes' queries read one graph instead of
     # merging nine at every pattern (3× faster at 300k triples), and a triple held by two graphs
-    # counts once, as in pyshacl's union. Converted here, from the graphs as built, so that this
-    # runs beside the parent's own loading of them.
-    conv = Converter()
+    # counts once, as in pyshacl's union. Filled from the parent's conversion of the graphs, while
+    # the parent fills its own store with them.
     data = ox.Store()
-    data.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for name in sorted(graphs) for t in conv.triples(graphs[name]))
+    data.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for name in sorted(triples) for t in triples[name])
     conforms, results, how = validate_in_store(data, [ox.DefaultGraph()], load_shapes(project.shapes),
                                                lambda: asserted_union(graphs), conv)
     return (conforms, results, how), [("validate", time.perf_counter() - start, f"{len(results)} problem(s)")]
@@ -165,14 +164,16 @@ def make_graphs(project: Project, progress: Progress | None = None, wait: bool =
             if child is not None:
                 child.stop()
         raise
-    # validation reads only the asserted graphs: it runs in a forked child while this process
-    # loads the store, reasons and describes (see `alongside`)
-    checking = Alongside("validate", lambda: _validate(graphs, project), progress)
+    checking = None
     try:
         with progress.stage("load store") as st:
             conv = Converter()
+            triples = convert_graphs(graphs, conv)
+            # validation reads only the asserted graphs: it runs in a forked child while this
+            # process loads the store, reasons and describes (see `alongside`)
+            checking = Alongside("validate", lambda: _validate(graphs, triples, conv, project), progress)
             store = ox.Store()
-            triples = load_graphs(store, graphs, conv)
+            add_graphs(store, triples)
             st.items = f"{len(store)} quads"
         with progress.stage("reason") as st:
             inferred = _reason(store, graphs, project, conv, progress, notes)
@@ -189,7 +190,8 @@ def make_graphs(project: Project, progress: Progress | None = None, wait: bool =
                             rdflib_graphs={n: g for n, g in graphs.items() if isinstance(g, Graph)})
             bundle.union_triples()  # now, once, rather than in each process that writes
     except BaseException:
-        checking.stop()  # no one will ask for its answer
+        if checking is not None:
+            checking.stop()  # no one will ask for its answer
         raise
     result = BuildResult(bundle, progress, unmatched_batch_names(ds), notes, checking)
     if wait:
@@ -199,7 +201,7 @@ def make_graphs(project: Project, progress: Progress | None = None, wait: bool =
 
 # Written by a forked child while this process writes the rest (see `alongside`): about half the
 # export time at a million triples, and none of them reads what the others write.
-ALONGSIDE = ("cnocc.jsonld", "occupations.csv", "work-types.csv")
+ALONGSIDE = ("cnocc.jsonld", "cnocc.rdf", "occupations.csv", "work-types.csv")
 
 
 def _write_exports(bundle: Bundle, folder: Path, files: tuple[str, ...]):

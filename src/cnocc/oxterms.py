@@ -107,9 +107,18 @@ def graph_node(name: str) -> ox.NamedNode:
     return ox.NamedNode(str(GRAPHS.get(name, uri("graph", name))))
 
 
+def convert_graphs(graphs: dict[str, Iterable], conv: Converter) -> dict[str, list[ox.Triple]]:
+    return {name: conv.triples(graphs[name]) for name in sorted(graphs)}
+
+
+def add_graphs(store: ox.Store, triples: dict[str, list[ox.Triple]]) -> None:
+    """Each graph into the store as the named graph cnocc publishes it under."""
+    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, g)
+                      for name, ts in triples.items() for g in (graph_node(name),) for t in ts)
+
+
 def load_graphs(store: ox.Store, graphs: dict[str, Iterable], conv: Converter) -> dict[str, list[ox.Triple]]:
     """Put each graph (rdflib triples) into the store as the named graph cnocc publishes it under."""
-    out = {name: conv.triples(graphs[name]) for name in sorted(graphs)}
-    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, g)
-                      for name, ts in out.items() for g in (graph_node(name),) for t in ts)
+    out = convert_graphs(graphs, conv)
+    add_graphs(store, out)
     return out

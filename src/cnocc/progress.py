@@ -71,13 +71,14 @@ class Progress:
     def memory_mb(self) -> float:
         """This process's resident memory, or, while a child works alongside, every share.
 
-        A share (PSS) costs ~20 ms to read per process at 1.5 GB: while children run it is read
-        at most once a second, here as in the sampler; at every stage's start and end it would
-        otherwise cost a second or two of a million-triple build."""
+        A share (PSS) costs ~25 ms to read per process at 1.5 GB, in the kernel, on the cores the
+        build needs: while children run it is read every two seconds at most, here as in the
+        sampler (once a second cost about a second of CPU in a million-triple build, with three
+        processes to read)."""
         if not self._alongside:
             return rss_mb()
         now = time.perf_counter()
-        if now - self._shares_at >= 1.0:
+        if now - self._shares_at >= 2.0:
             self._shares = (pss_mb() or rss_mb()) + sum(pss_mb(pid) for pid in list(self._alongside))
             self._shares_at = now
         return self._shares
