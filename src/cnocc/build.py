@@ -138,10 +138,11 @@ def make_graphs(project: Project, progress: Progress | None = None, wait: bool =
     `BuildResult.check()` waits for it, and `write` does before it publishes anything."""
     progress = progress or Progress(level=0)
     notes: list[str] = []
-    # Two pieces of the start take seconds and read nothing the build makes: sssom's check of the
-    # mapping files and the pinyin of every name. Each runs in a child (see `alongside`) while
-    # this process reads the tables and builds the graphs.
-    sssom = Alongside("check mappings", lambda: _timed("check mappings", lambda: mappings.schema_problems(project.data)),
+    # Two pieces of the start take seconds and read nothing the build makes: sssom's check and
+    # RDF of the mapping files, and the pinyin of every name. Each runs in a child (see
+    # `alongside`) while this process reads the tables and builds the graphs; this process then
+    # never loads sssom.
+    sssom = Alongside("check mappings", lambda: _timed("check mappings", lambda: mappings.sssom_work(project.data)),
                       progress)
     spelling = None
     try:
@@ -154,9 +155,10 @@ def make_graphs(project: Project, progress: Progress | None = None, wait: bool =
         with progress.stage("build graphs") as st:
             ontology = Graph().parse(project.ontology / "cnocc.ttl", format="turtle")
             graphs = build_graphs(ds, ontology, spelling.result)
-            mapping_files, targets = mappings.load(project.data, sssom.result())
+            checked = sssom.result()
+            mapping_files, targets = mappings.load(project.data, {name: v[0] for name, v in checked.items()})
             mappings.check_subjects(mapping_files, [graphs[n] for n in sorted(graphs)])
-            graphs["mappings"] = mappings.mapping_graph(mapping_files)
+            graphs["mappings"] = mappings.mapping_graph(mapping_files, {name: v[1] for name, v in checked.items()})
             graphs["reference"] = mappings.reference_graph(targets, mapping_files)
             st.items = f"{sum(len(g) for g in graphs.values())} triples"
     except BaseException:

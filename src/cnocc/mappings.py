@@ -172,14 +172,20 @@ def load_targets(data_dir: Path) -> tuple[dict[URIRef, Target], list[Problem]]:
     return out, problems
 
 
-def schema_problems(data_dir: Path) -> dict[str, list[Problem]]:
-    """sssom's own verdict on each mapping file, by file name.
+def sssom_work(data_dir: Path) -> dict[str, tuple[list[Problem], list[tuple] | None]]:
+    """For each mapping file, by name: sssom's verdict on it, and its RDF as sssom writes it (None
+    if the file has problems, which `load` then reports).
 
-    It costs two seconds whatever the files' size (sssom loads its schema and pandas), so the
-    build asks for it in a child process while it builds the graphs (see `build`)."""
+    Both need sssom, which takes two seconds to import and set up whatever the files' size, so
+    the build asks for them in a child process while it builds the graphs (see `build`)."""
     folder = data_dir / MAPPINGS_DIR
-    paths = sorted(folder.glob("*.sssom.tsv")) if folder.is_dir() else []
-    return {path.name: _sssom_problems(path, f"data/{MAPPINGS_DIR}/{path.name}") for path in paths}
+    out = {}
+    for path in sorted(folder.glob("*.sssom.tsv")) if folder.is_dir() else []:
+        rel = f"data/{MAPPINGS_DIR}/{path.name}"
+        problems = _sssom_problems(path, rel)
+        mf, found = read_file(path, rel)
+        out[path.name] = problems, (None if problems or found else _set_triples(mf))
+    return out
 
 
 def load(data_dir: Path, schema: dict[str, list[Problem]] | None = None) -> tuple[list[MappingFile], dict[URIRef, Target]]:
@@ -262,16 +268,23 @@ def record_id(row: MappingRow) -> str:
     return "cn:mapping/" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
-def mapping_graph(files: list[MappingFile]) -> Graph:
-    """sssom's RDF of each set: mapping records (named by a stable hash) and the direct SKOS triples."""
+def _set_triples(mf: MappingFile) -> list[tuple]:
+    """sssom's RDF of one set: mapping records (named by a stable hash) and the direct SKOS triples."""
     from sssom.writers import to_rdf_graph
 
+    msdf = _parse(mf.path)
+    ids = {(str(r.subject), str(r.target)): record_id(r) for r in mf.rows}
+    msdf.df["record_id"] = [ids[(_expand(s), _expand(o))] for s, o in zip(msdf.df["subject_id"], msdf.df["object_id"])]
+    return list(to_rdf_graph(msdf, hydrate=True))
+
+
+def mapping_graph(files: list[MappingFile], written: dict[str, list[tuple] | None] | None = None) -> Graph:
+    """Every set's RDF, and the editors it credits. `written`: each set's triples by file name,
+    where `sssom_work` has made them already."""
     g = new_graph()
     for mf in files:
-        msdf = _parse(mf.path)
-        ids = {(str(r.subject), str(r.target)): record_id(r) for r in mf.rows}
-        msdf.df["record_id"] = [ids[(_expand(s), _expand(o))] for s, o in zip(msdf.df["subject_id"], msdf.df["object_id"])]
-        for t in to_rdf_graph(msdf, hydrate=True):
+        triples = (written or {}).get(mf.path.name)
+        for t in _set_triples(mf) if triples is None else triples:
             g.add(t)
     g.add((EDITORS, RDF.type, PROV.Agent))
     g.add((EDITORS, FOAF.name, Literal("cnocc editors", lang="en")))
