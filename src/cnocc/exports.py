@@ -30,6 +30,7 @@ from .oxterms import Converter, graph_node
 SSSOM_TSV = "text/tab-separated-values"
 PREFIXES = {p: str(ns) for p, ns in V.PREFIXES.items()}
 RDF_TYPE = str(RDF.type)
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 @dataclass(frozen=True)
@@ -291,6 +292,7 @@ class _Compactor:
         self.id_key = next((k for k, v in ctx.items() if v == "@id"), "@id")
         self.type_key = next((k for k, v in ctx.items() if v == "@type"), "@type")
         self._ns = sorted(((ns, p) for p, ns in self.prefixes.items()), key=lambda x: (-len(x[0]), x[1]))
+        self._compacted: dict[str, str] = {}
 
     def expand(self, v: str) -> str:
         if ":" in v:
@@ -320,26 +322,50 @@ class _Compactor:
         return {"@id": self.node_id(o)}
 
     def node(self, subject, pairs: list[tuple]) -> dict:
+        """One subject's node. A million pairs pass through here, so each reads its terms once and
+        decides by lookups; the order of the tests is `value_object`'s and the context's."""
         out: dict = {self.id_key: self.node_id(subject)}
+        plain, iri, lang_map, lang = self.plain, self.iri, self.lang_map, self.lang
+        compact = self._compact
         for p, o in pairs:
             pi = p.value
-            if pi == RDF_TYPE and not isinstance(o, ox.Literal):
-                key, val = self.type_key, (self.classes.get(o.value) or self.compact_iri(o.value)
-                                           if isinstance(o, ox.NamedNode) else self.node_id(o))
-            elif isinstance(o, ox.Literal) and o.language and pi in self.lang_map:
-                out.setdefault(self.lang_map[pi], {}).setdefault(self.lang.get(o.language, o.language), []).append(o.value)
-                continue
-            elif not isinstance(o, ox.Literal) and pi in self.iri:
-                key, val = self.iri[pi], self.node_id(o)
-            elif isinstance(o, ox.Literal) and not o.language and pi in self.plain \
-                    and o.datatype.value == "http://www.w3.org/2001/XMLSchema#string":
-                key, val = self.plain[pi], o.value
-            elif pi in self.plain:
-                key, val = self.plain[pi], self.value_object(o)
+            kind = type(o)
+            if kind is ox.Literal:
+                tag = o.language
+                if tag:
+                    tag = lang.get(tag, tag)
+                    if pi in lang_map:
+                        out.setdefault(lang_map[pi], {}).setdefault(tag, []).append(o.value)
+                        continue
+                    key, val = plain.get(pi) or compact(pi), {"@language": tag, "@value": o.value}
+                else:
+                    dt = o.datatype.value
+                    key = plain.get(pi)
+                    if dt != _XSD_STRING:
+                        val = {"@type": compact(dt), "@value": o.value}
+                    elif key is None:
+                        val = {"@value": o.value}
+                    else:
+                        val = o.value
+                    key = key or compact(pi)
+            elif pi == RDF_TYPE:
+                key, val = self.type_key, (self.classes.get(o.value) or compact(o.value)
+                                           if kind is ox.NamedNode else self.node_id(o))
+            elif pi in iri:
+                key, val = iri[pi], self.node_id(o)
             else:
-                key, val = self.compact_iri(pi), self.value_object(o)
+                key, val = plain.get(pi) or compact(pi), {"@id": self.node_id(o)}
             out.setdefault(key, []).append(val)
-        return {k: _single(v) for k, v in out.items()}
+        for k, v in out.items():
+            out[k] = _single(v)
+        return out
+
+    def _compact(self, iri: str) -> str:
+        try:
+            return self._compacted[iri]
+        except KeyError:
+            self._compacted[iri] = c = self.compact_iri(iri)
+            return c
 
 
 def _single(v):
@@ -383,10 +409,11 @@ def write_jsonld(b: Bundle, path: Path) -> None:
     # the context inline, so the file is read offline (context.jsonld publishes the same); then one
     # node per line, which Python's C encoder writes (it does not indent) five times faster
     head = json.dumps({"@context": ctx}, ensure_ascii=False, indent=1, sort_keys=True)
+    encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode  # one encoder, not one per node
     with path.open("w", encoding="utf-8") as f:
         f.write(head[:-2] + ',\n "@graph": [\n')
         for i in range(0, len(nodes), 10_000):
-            f.write(",\n".join(json.dumps(n, ensure_ascii=False, sort_keys=True) for n in nodes[i:i + 10_000]))
+            f.write(",\n".join(map(encode, nodes[i:i + 10_000])))
             f.write(",\n" if i + 10_000 < len(nodes) else "\n")
         f.write("]}\n")
 
