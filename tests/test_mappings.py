@@ -217,3 +217,36 @@ def test_void_linksets_count_the_links(graphs):
         positive = {triple(r) for r in rows(path) if r["predicate_modifier"] != "Not"}
         assert int(meta.value(ls, VOID.triples)) == len(positive)
         assert set(meta.objects(ls, VOID.linkPredicate)) == {p for _, p, _ in positive}
+
+
+def test_the_sets_rdf_from_the_checking_child_is_what_the_build_would_make_itself(tmp_path):
+    """The build takes each set's RDF from `sssom_work` (run in a child, which loads sssom); the
+    same sets converted in place must give the same graph. A set with problems gets no RDF there,
+    so that `load` reports the problems rather than a half-made graph."""
+    import shutil
+
+    from cnocc.mappings import load, mapping_graph, sssom_work
+
+    work = sssom_work(paths.DATA_DIR)
+    assert sorted(work) == [p.name for p in MAPPING_FILES]
+    assert all(problems == [] and triples for problems, triples in work.values())
+    files, _ = load(paths.DATA_DIR, {name: v[0] for name, v in work.items()})
+    given = mapping_graph(files, {name: v[1] for name, v in work.items()})
+    assert len(given) > sum(len(rows(p)) for p in MAPPING_FILES)
+    assert isomorphic(given, mapping_graph(files))
+
+    data = tmp_path / "data"
+    shutil.copytree(paths.DATA_DIR, data)
+    broken = data / "mappings" / MAPPING_FILES[0].name
+    text = broken.read_text(encoding="utf-8").splitlines()
+    header = next(i for i, ln in enumerate(text) if not ln.startswith("#"))
+    cells = text[header + 1].split("\t")
+    cells[text[header].split("\t").index("mapping_justification")] = "not-a-curie"
+    text[header + 1] = "\t".join(cells)
+    broken.write_text("\n".join(text) + "\n", encoding="utf-8")
+    from cnocc.mappings import read_file
+
+    problems, triples = sssom_work(data)[broken.name]
+    found = read_file(broken, broken.name)[1]
+    assert (problems or found) and triples is None
+    assert any(p.field == "mapping_justification" for p in found)
