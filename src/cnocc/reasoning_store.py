@@ -121,8 +121,17 @@ def _closure(facts: dict, sch: _Schema, progress: Callable[[str], None] | None) 
     prp-trp has one data premise, so this is the whole fixpoint; prp-trp runs when the list is
     empty, and the list starts again from the links it adds."""
     derived: list[tuple] = []
-    queue = [(p, s, o) for p in sorted(facts, key=str) for s, o in facts[p]]
     sup, inv, sym, dom, rng, sco = sch.sup, sch.inv, sch.sym, sch.dom, sch.rng, sch.sco
+    plans: dict = {}
+
+    def plan(p) -> tuple:
+        """What a triple with property `p` sets off, looked up once per property rather than once
+        per triple (a million triples go through the loop below)."""
+        plans[p] = pl = (sup.get(p, ()), dom.get(p, ()), p == TYPE, inv.get(p, ()), p in sym, rng.get(p, ()))
+        return pl
+
+    # a property no rule reads (one rules only write, say) sets nothing off: its triples skip the list
+    queue = [(p, s, o) for p in sorted(facts, key=str) if any(plan(p)) for s, o in facts[p]]
 
     def add(p, s, o) -> None:
         pairs = facts[p]
@@ -135,20 +144,21 @@ def _closure(facts: dict, sch: _Schema, progress: Callable[[str], None] | None) 
     while queue:
         while queue:
             p, s, o = queue.pop()
-            for q in sup.get(p, ()):
+            ups, doms, typing, invs, symmetric, rngs = plans.get(p) or plan(p)
+            for q in ups:
                 add(q, s, o)
-            for c in dom.get(p, ()):
+            for c in doms:
                 add(TYPE, s, c)
-            if p == TYPE:
+            if typing:
                 for d in sco.get(o, ()):
                     add(TYPE, s, d)
-            if isinstance(o, ox.Literal):
+            if type(o) is ox.Literal:
                 continue
-            for q in inv.get(p, ()):
+            for q in invs:
                 add(q, o, s)
-            if p in sym:
+            if symmetric:
                 add(p, o, s)
-            for c in rng.get(p, ()):
+            for c in rngs:
                 add(TYPE, o, c)
         for p in sch.trans:
             for s, o in _walk(facts[p]):
