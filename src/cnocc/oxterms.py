@@ -95,7 +95,7 @@ class Converter:
             po = get(p)
             if po is None:
                 po = to(p)
-            if type(o) is Literal:
+            if isinstance(o, Literal):
                 oo = literal(o)
                 if o.datatype is not None:
                     dt = str(o.datatype)
