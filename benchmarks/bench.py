@@ -103,7 +103,7 @@ def parse_sizes(labels: list[str]) -> dict[str, int]:
 
 def graph_roles() -> tuple[set[str], set[str]]:
     """The build's derived and link graph names, so the naive stages start from the build's own inputs."""
-    derived, links = _ask_cnocc("from cnocc.build import DERIVED, LINKS\nprint(json.dumps([DERIVED, LINKS]))")
+    derived, links = _ask_cnocc("from cnocc.pipeline.build import DERIVED, LINKS\nprint(json.dumps([DERIVED, LINKS]))")
     return set(derived), set(links)
 
 

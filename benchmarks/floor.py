@@ -58,7 +58,7 @@ def consume(result) -> int:
 
 
 def queries(nq: Path, repeat: int) -> None:
-    from cnocc.queries import bundled
+    from cnocc.store.queries import bundled
 
     start = time.perf_counter()
     store = ox.Store()

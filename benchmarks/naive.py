@@ -118,7 +118,7 @@ def queries(nq: Path) -> None:
     """One run per query: rdflib's figures are large enough that noise does not matter."""
     from rdflib import Dataset
 
-    from cnocc.queries import bundled
+    from cnocc.store.queries import bundled
 
     start = time.perf_counter()
     ds = Dataset(default_union=True)  # as `cnocc query` reads the build

@@ -26,7 +26,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
-from cnocc.queries import bundled  # noqa: E402
+from cnocc.store.queries import bundled  # noqa: E402
 
 
 def free_port() -> int:

@@ -39,9 +39,9 @@ sys.path.insert(0, str(ROOT / "tests"))  # the helpers the tests use to run the 
 
 import pyoxigraph as ox  # noqa: E402
 
-from cnocc.loading import graph_bodies  # noqa: E402
-from cnocc.queries import bundled, load_build  # noqa: E402
-from cnocc.store import DUMP  # noqa: E402
+from cnocc.store.loading import graph_bodies  # noqa: E402
+from cnocc.store.queries import bundled, load_build  # noqa: E402
+from cnocc.store.embedded import DUMP  # noqa: E402
 from engines import reference, rows_from_csv  # noqa: E402
 
 OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from cnocc import paths
-from cnocc.build import BuildResult, build, Project
+from cnocc.pipeline.build import BuildResult, build, Project
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +30,7 @@ def dist(built) -> Path:
 @pytest.fixture(scope="session")
 def graph(dist):
     """The build as `cnocc query` reads it: every graph, queried as one union."""
-    from cnocc.queries import load_build
+    from cnocc.store.queries import load_build
 
     return load_build(dist)
 
@@ -40,8 +40,8 @@ def asserted_only(dist):
     """The build without its inferred graph, to show a query needs no reasoning."""
     from rdflib import URIRef
 
-    from cnocc import vocab as V
-    from cnocc.queries import load_build
+    from cnocc.model import vocab as V
+    from cnocc.store.queries import load_build
 
     g = load_build(dist)
     inferred = g.graph(URIRef(V.BASE + "graph/inferred"))

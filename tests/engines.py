@@ -16,7 +16,7 @@ from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
-from cnocc.queries import bundled, load_build, run
+from cnocc.store.queries import bundled, load_build, run
 
 Row = tuple[str, ...]
 

@@ -6,10 +6,10 @@ import os
 
 import pytest
 
-from cnocc import alongside
-from cnocc.alongside import Alongside
-from cnocc.errors import ValidationFailed
-from cnocc.progress import Progress
+from cnocc.pipeline import alongside
+from cnocc.pipeline.alongside import Alongside
+from cnocc.model.errors import ValidationFailed
+from cnocc.pipeline.progress import Progress
 
 
 def _pid_work():
@@ -63,7 +63,7 @@ def _holding_memory():
 
 
 def test_memory_while_a_child_runs_counts_the_childs_share():
-    from cnocc.progress import rss_mb
+    from cnocc.pipeline.progress import rss_mb
     progress = Progress(level=0)
     before = rss_mb()
     job = Alongside("hold", _holding_memory, progress)

@@ -11,9 +11,9 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, PROV, RDF, SKOS
 
 from cnocc import paths
-from cnocc import vocab as V
-from cnocc.exports import EXPORTS, _order_key, _restore_lang
-from cnocc.sourcetext import SourceText
+from cnocc.model import vocab as V
+from cnocc.export.writers import EXPORTS, _order_key, _restore_lang
+from cnocc.sources.sourcetext import SourceText
 from conftest import run_cli
 
 ITEM = "https://w3id.org/cnocc/2015/"
@@ -234,8 +234,8 @@ def test_nquads_are_every_graphs_lines_sorted(tmp_path):
     graph, a triple held by several graphs once per graph, each under its own graph."""
     import pyoxigraph as ox
 
-    from cnocc.exports import Bundle, write_nquads
-    from cnocc.oxterms import graph_node
+    from cnocc.export.writers import Bundle, write_nquads
+    from cnocc.model.terms import graph_node
 
     n = lambda x: ox.NamedNode(f"https://w3id.org/cnocc/test/{x}")
     shared = ox.Triple(n("a"), n("p"), ox.Literal("x", language="zh"))
@@ -253,8 +253,8 @@ def test_nquads_are_every_graphs_lines_sorted(tmp_path):
 def _trig_by_pyoxigraph(bundle) -> bytes:
     import pyoxigraph as ox
 
-    from cnocc.exports import PREFIXES
-    from cnocc.oxterms import graph_node
+    from cnocc.export.writers import PREFIXES
+    from cnocc.model.terms import graph_node
 
     quads = [ox.Quad(t.subject, t.predicate, t.object, graph_node(name))
              for name, ts in bundle.triples.items() for t in ts.values()]
@@ -264,7 +264,7 @@ def _trig_by_pyoxigraph(bundle) -> bytes:
 def test_trig_is_pyoxigraphs_own(built, tmp_path):
     """TriG is put together from each graph's Turtle (`write_trig`): the real build's must be the
     very bytes pyoxigraph's TriG writer gives for the same quads."""
-    from cnocc.exports import write_trig
+    from cnocc.export.writers import write_trig
 
     write_trig(built[0].bundle, tmp_path / "x.trig")
     assert (tmp_path / "x.trig").read_bytes() == _trig_by_pyoxigraph(built[0].bundle)
@@ -276,8 +276,8 @@ def test_trig_from_turtle_keeps_line_breaks_blank_nodes_and_empty_graphs(tmp_pat
     tabs, blank nodes shared between graphs, a graph with nothing in it, a tag that gets its case back."""
     import pyoxigraph as ox
 
-    from cnocc.exports import Bundle, write_trig
-    from cnocc.oxterms import Converter
+    from cnocc.export.writers import Bundle, write_trig
+    from cnocc.model.terms import Converter
 
     n = lambda x: ox.NamedNode(f"https://w3id.org/cnocc/test/{x}")
     b = ox.BlankNode("b1")

@@ -9,7 +9,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS
 
 from cnocc import paths
-from cnocc.vocab import BASE, CNOCC, XKOS
+from cnocc.model.vocab import BASE, CNOCC, XKOS
 
 CORR = URIRef(BASE + "correspondence/2015-2022")
 

@@ -8,8 +8,8 @@ from rdflib.namespace import RDF
 
 from cnocc import paths
 from cnocc.cli import main
-from cnocc.queries import bundled
-from cnocc.vocab import SH
+from cnocc.store.queries import bundled
+from cnocc.model.vocab import SH
 
 REFERENCE = (paths.PROJECT_ROOT / "docs" / "reference.md").read_text(encoding="utf-8")
 README = (paths.PROJECT_ROOT / "README.md").read_text(encoding="utf-8")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cnocc import paths
-from cnocc.esco_snapshot import OFFICIAL, SnapshotError, extract_esco
+from cnocc.importers.esco_snapshot import OFFICIAL, SnapshotError, extract_esco
 from conftest import run_cli
 
 SNAPSHOT = paths.DATA_DIR / "reference" / "isco08-groups.csv"

@@ -21,11 +21,11 @@ from rdflib.namespace import RDF
 
 import jena
 from cnocc import paths
-from cnocc import vocab as V
-from cnocc.build import asserted_union
-from cnocc.queries import bundled
-from cnocc.validation import Result, _shape_name, validate
-from cnocc.vocab import SH
+from cnocc.model import vocab as V
+from cnocc.pipeline.build import asserted_union
+from cnocc.store.queries import bundled
+from cnocc.validate.report import Result, _shape_name, validate
+from cnocc.model.vocab import SH
 from engines import difference, reference, rows_from_csv
 from recording import Recording
 from test_shapes import CASES, only_shape, real  # noqa: F401  (real: the module's pytest fixture)
@@ -50,7 +50,7 @@ def jena_ok() -> None:
 # --- TDB2: bulk load, per-graph counts, and the bundled queries -------------------------------------
 
 def graph_iri(name: str) -> str:
-    return str(V.GRAPHS.get(name, V.uri("graph", name)))  # as cnocc.exports names them
+    return str(V.GRAPHS.get(name, V.uri("graph", name)))  # as cnocc.export.writers names them
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +100,7 @@ def test_bundled_query_agrees_with_rdflib(jena_ok, built, jena_answers, name):
 # --- SHACL ---------------------------------------------------------------------------------------------
 
 def report_results(report: Graph, shapes: Graph) -> list[Result]:
-    """A Jena report read like cnocc.validation reads pyshacl's (shape by name, focus, value)."""
+    """A Jena report read like cnocc.validate.report reads pyshacl's (shape by name, focus, value)."""
     out = []
     for r in report.subjects(RDF.type, SH.ValidationResult):
         value = report.value(r, SH.value)
@@ -202,7 +202,7 @@ def shacl_runs(jena_ok, real, asserted_nt, tmp_path_factory):
 
 
 def plain(value: str) -> str:
-    """A value without the name cnocc.validation appends to IRIs ("IRI (名称)")."""
+    """A value without the name cnocc.validate.report appends to IRIs ("IRI (名称)")."""
     return value.split(" ", 1)[0] if value.startswith(("http://", "https://", "urn:")) else value
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from cnocc import vocab as V
+from cnocc.model import vocab as V
 from conftest import free_port, run_cli
 
 OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")

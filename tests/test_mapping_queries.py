@@ -18,7 +18,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import OWL, RDF, SKOS
 
 from cnocc import paths
-from cnocc.queries import bundled, run
+from cnocc.store.queries import bundled, run
 
 BASE = "https://w3id.org/cnocc/"
 ANNOUNCEMENT = "2020-07-06"

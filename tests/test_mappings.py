@@ -18,8 +18,8 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, SKOS, VOID
 
 from cnocc import paths
-from cnocc.build import LINKS, asserted_union
-from cnocc.reasoning import infer, standard_axioms
+from cnocc.pipeline.build import LINKS, asserted_union
+from cnocc.reason.reference import infer, standard_axioms
 
 MAPPING_FILES = sorted((paths.DATA_DIR / "mappings").glob("*.sssom.tsv"))
 SSSOM = Namespace("https://w3id.org/sssom/")
@@ -225,7 +225,7 @@ def test_the_sets_rdf_from_the_checking_child_is_what_the_build_would_make_itsel
     so that `load` reports the problems rather than a half-made graph."""
     import shutil
 
-    from cnocc.mappings import load, mapping_graph, sssom_work
+    from cnocc.sources.sssom import load, mapping_graph, sssom_work
 
     work = sssom_work(paths.DATA_DIR)
     assert sorted(work) == [p.name for p in MAPPING_FILES]
@@ -244,7 +244,7 @@ def test_the_sets_rdf_from_the_checking_child_is_what_the_build_would_make_itsel
     cells[text[header].split("\t").index("mapping_justification")] = "not-a-curie"
     text[header + 1] = "\t".join(cells)
     broken.write_text("\n".join(text) + "\n", encoding="utf-8")
-    from cnocc.mappings import read_file
+    from cnocc.sources.sssom import read_file
 
     problems, triples = sssom_work(data)[broken.name]
     found = read_file(broken, broken.name)[1]

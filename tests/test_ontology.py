@@ -7,7 +7,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from cnocc import paths
-from cnocc.vocab import CNOCC
+from cnocc.model.vocab import CNOCC
 
 ONTOLOGY = Graph().parse(paths.ONTOLOGY_DIR / "cnocc.ttl")
 TERMS = sorted(s for s in set(ONTOLOGY.subjects(RDF.type, None))

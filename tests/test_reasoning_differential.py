@@ -14,10 +14,10 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
 from cnocc import paths
-from cnocc.build import LINKS, asserted_union
-from cnocc.oxterms import Converter
-from cnocc.reasoning import infer, standard_axioms
-from cnocc.reasoning_store import Unsupported, infer_graph
+from cnocc.pipeline.build import LINKS, asserted_union
+from cnocc.model.terms import Converter
+from cnocc.reason.reference import infer, standard_axioms
+from cnocc.reason.forward import Unsupported, infer_graph
 
 EX = Namespace("http://example.org/")
 CN = Namespace("https://w3id.org/cnocc/ontology#")
@@ -118,7 +118,7 @@ def test_refuses_what_it_does_not_run(name, ontology, axioms):
 
 @pytest.fixture(scope="module")
 def synthetic_build(tmp_path_factory):
-    from cnocc.build import Project, make_graphs
+    from cnocc.pipeline.build import Project, make_graphs
     from cnocc.synthetic import generate
 
     data = tmp_path_factory.mktemp("synthetic") / "data"

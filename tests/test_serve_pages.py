@@ -19,8 +19,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
 from cnocc import paths
-from cnocc import vocab as V
-from cnocc.graphs import pinyin_label
+from cnocc.model import vocab as V
+from cnocc.graphs.builder import pinyin_label
 
 BASE = V.BASE
 RDF_TYPES = {  # media type -> rdflib parser
@@ -323,7 +323,7 @@ def test_stylesheet_is_local_and_self_contained(client):
 
 def test_w3id_rules_redirect_each_rdf_type_to_its_twin():
     """deploy/.htaccess and the server offer the same formats: no twin the rules point to is missing."""
-    from cnocc.web import conneg
+    from cnocc.server import conneg
 
     rules = (paths.PROJECT_ROOT / "deploy" / ".htaccess").read_text(encoding="utf-8")
     assert "RewriteEngine on" in rules

@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from cnocc import paths
-from cnocc import vocab as V
-from cnocc.graphs import pinyin_label
-from cnocc.web.search import MAX_LIMIT
+from cnocc.model import vocab as V
+from cnocc.graphs.builder import pinyin_label
+from cnocc.server.search import MAX_LIMIT
 
 
 def rows(name: str) -> list[dict]:

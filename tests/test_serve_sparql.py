@@ -24,7 +24,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
-from cnocc.queries import bundled
+from cnocc.store.queries import bundled
 from conftest import Server, run_cli
 
 QUERIES = bundled()

@@ -1,4 +1,4 @@
-"""The shapes compiled to SPARQL (cnocc.shacl_sparql) give pyshacl's answers, result for result.
+"""The shapes compiled to SPARQL (cnocc.validate.compiler) give pyshacl's answers, result for result.
 
 pyshacl is the reference: every test validates the same data with both and compares the sorted
 violations (focus, source shape, component, path, value, message). Messages are compared where
@@ -33,12 +33,12 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, SKOS
 
 from cnocc import paths
-from cnocc.build import DERIVED, Project, asserted_union, make_graphs
-from cnocc.oxterms import Converter, graph_node, load_graphs
+from cnocc.pipeline.build import DERIVED, Project, asserted_union, make_graphs
+from cnocc.model.terms import Converter, graph_node, load_graphs
 from recording import Recording
-from cnocc.shacl_sparql import (EXACT_GENERIC_MESSAGES, Unsupported, Violation, compile_shapes, pyshacl_violations,
+from cnocc.validate.compiler import (EXACT_GENERIC_MESSAGES, Unsupported, Violation, compile_shapes, pyshacl_violations,
                                 sort_key, validate_store)
-from cnocc.vocab import SH
+from cnocc.model.vocab import SH
 from test_shapes import CASES, only_shape, real  # noqa: F401  (real: the module's pytest fixture)
 
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")

@@ -15,10 +15,10 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS
 
 from cnocc import paths
-from cnocc.build import asserted_union
-from cnocc.mappings import MappingRow, record_id
-from cnocc.validation import Result, load_shapes, validate
-from cnocc.vocab import BASE, CNOCC, ELI, OA, SCHEMA, SH, XKOS, evidence
+from cnocc.pipeline.build import asserted_union
+from cnocc.sources.sssom import MappingRow, record_id
+from cnocc.validate.report import Result, load_shapes, validate
+from cnocc.model.vocab import BASE, CNOCC, ELI, OA, SCHEMA, SH, XKOS, evidence
 
 # --- resources of the real graph the cases break -------------------------------------------------
 

@@ -12,7 +12,7 @@ import re
 import pytest
 
 from cnocc import paths
-from cnocc.structure_table import StructureTableError, import_structure_table
+from cnocc.importers.structure_table import StructureTableError, import_structure_table
 
 PDF = paths.PROJECT_ROOT.parent / "shared" / "data" / "occupational-classification-2022-structure-table.pdf"
 TABLES = paths.DATA_DIR / "2022"

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from cnocc import mappings, synthetic
-from cnocc.dataset import load
-from cnocc.errors import DataError
+from cnocc.sources import sssom as mappings
+from cnocc import synthetic
+from cnocc.sources.dataset import load
+from cnocc.model.errors import DataError
 from cnocc.synthetic import chinese_numeral, generate, parse_size
 
 PATTERNS = {"major-group": r"^[1-8]$", "sub-major-group": r"^[1-8]-[0-9]{2}$",

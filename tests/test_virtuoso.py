@@ -21,8 +21,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from cnocc.queries import bundled
-from cnocc.store import DUMP
+from cnocc.store.queries import bundled
+from cnocc.store.embedded import DUMP
 from conftest import run_cli
 from engines import difference, reference, rows_from_csv
 from test_load import expected_counts

@@ -10,14 +10,15 @@ from pathlib import Path
 
 import click
 
-from . import __version__, paths
-from .build import Project, asserted_union, build
-from .errors import DataError, ValidationFailed
-from .progress import Progress
-from .queries import format_rows, load_build, resolve, run
-from .esco_snapshot import MAPPINGS_DIR, SnapshotError, extract_esco
-from .structure_table import StructureTableError, import_structure_table
-from .validation import load_shapes, report_text, validate
+from cnocc import __version__
+from cnocc import paths
+from cnocc.pipeline.build import Project, asserted_union, build
+from cnocc.model.errors import DataError, ValidationFailed
+from cnocc.pipeline.progress import Progress
+from cnocc.store.queries import format_rows, load_build, resolve, run
+from cnocc.importers.esco_snapshot import MAPPINGS_DIR, SnapshotError, extract_esco
+from cnocc.importers.structure_table import StructureTableError, import_structure_table
+from cnocc.validate.report import load_shapes, report_text, validate
 
 data_option = click.option("--data", "data_dir", type=click.Path(path_type=Path), default=paths.DATA_DIR,
                            show_default=True, help="Folder of source tables.")
@@ -117,7 +118,7 @@ def load_cmd(endpoint: str, dist: Path, graph_param: str, user: str | None, pass
     """Load every named graph of a build into a store's Graph Store Protocol ENDPOINT (replacing each graph)."""
     import httpx
 
-    from .loading import LoadError, graph_bodies, push
+    from cnocc.store.loading import LoadError, graph_bodies, push
 
     auth = None
     if user is not None:
@@ -154,8 +155,8 @@ def serve_cmd(dist: Path, host: str, port: int, query_timeout: float, max_rows: 
     """Serve a build (DIST, default dist/): concept pages, search, SPARQL, dereferenceable URIs."""
     import uvicorn
 
-    from .web.app import create_app
-    from .web.settings import Settings
+    from cnocc.server.app import create_app
+    from cnocc.server.settings import Settings
 
     settings = Settings(dist=dist.resolve(), query_timeout=query_timeout, max_rows=max_rows,
                         sparql_workers=sparql_workers, worker_memory_mb=worker_memory_mb)
@@ -171,7 +172,7 @@ def serve_cmd(dist: Path, host: str, port: int, query_timeout: float, max_rows: 
 @main.command("reference")
 def reference_cmd() -> None:
     """Print the reference page of commands, bundled queries and shapes (docs/reference.md)."""
-    from .reference import render
+    from cnocc.reference import render
 
     click.echo(render(main), nl=False)
 

@@ -10,9 +10,9 @@ import click
 from rdflib import Graph
 from rdflib.namespace import RDF
 
-from . import paths
-from .queries import bundled
-from .vocab import SH
+from cnocc import paths
+from cnocc.store.queries import bundled
+from cnocc.model.vocab import SH
 
 
 def _commands(group: click.Group) -> list[tuple[str, str]]:

@@ -43,7 +43,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import paths
+from cnocc import paths
 
 EDITION = "2022"
 SUFFIX = re.compile(r"（[零一二三四五六七八九十百千万]+）$")
@@ -98,7 +98,7 @@ def suffix(k: int) -> str:
 
 
 def _gbm(code: str) -> str:
-    """As the structure table prints it (cnocc.structure_table): 2-02-38 → 20238, 4-10 → 41000."""
+    """As the structure table prints it (cnocc.importers.structure_table): 2-02-38 → 20238, 4-10 → 41000."""
     return "".join(code.split("-")).ljust(5, "0")
 
 
