@@ -24,7 +24,8 @@ from cnocc import paths
 from cnocc.model import vocab as V
 from cnocc.pipeline.build import asserted_union
 from cnocc.store.queries import bundled
-from cnocc.validate.report import Result, _shape_name, validate
+from cnocc.validate import Result, shape_name
+from cnocc.validate.reference import pyshacl_results as validate
 from cnocc.model.vocab import SH
 from engines import difference, reference, rows_from_csv
 from recording import Recording
@@ -105,7 +106,7 @@ def report_results(report: Graph, shapes: Graph) -> list[Result]:
     for r in report.subjects(RDF.type, SH.ValidationResult):
         value = report.value(r, SH.value)
         out.append(Result(focus=str(report.value(r, SH.focusNode)), label="",
-                          shape=_shape_name(shapes, report.value(r, SH.sourceShape)), path="",
+                          shape=shape_name(shapes, report.value(r, SH.sourceShape)), path="",
                           message=str(report.value(r, SH.resultMessage) or ""),
                           value="" if value is None else str(value)))
     return out

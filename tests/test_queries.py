@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 
 from cnocc import paths
-from cnocc.graphs.builder import pinyin_label  # pinyin is derived at build time, never stored in data/
+from cnocc.graphs.pinyin import pinyin_label  # pinyin is derived at build time, never stored in data/
 from cnocc.store.queries import bundled, resolve, run
 from test_mapping_queries import EXPECTED as MAPPING_EXPECTED
 

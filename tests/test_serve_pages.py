@@ -20,7 +20,7 @@ from rdflib.namespace import SKOS
 
 from cnocc import paths
 from cnocc.model import vocab as V
-from cnocc.graphs.builder import pinyin_label
+from cnocc.graphs.pinyin import pinyin_label
 
 BASE = V.BASE
 RDF_TYPES = {  # media type -> rdflib parser

@@ -12,7 +12,7 @@ import pytest
 
 from cnocc import paths
 from cnocc.model import vocab as V
-from cnocc.graphs.builder import pinyin_label
+from cnocc.graphs.pinyin import pinyin_label
 from cnocc.server.search import MAX_LIMIT
 
 

@@ -36,8 +36,11 @@ from cnocc import paths
 from cnocc.pipeline.build import DERIVED, Project, asserted_union, make_graphs
 from cnocc.model.terms import Converter, graph_node, load_graphs
 from recording import Recording
-from cnocc.validate.compiler import (EXACT_GENERIC_MESSAGES, Unsupported, Violation, compile_shapes, pyshacl_violations,
-                                sort_key, validate_store)
+from cnocc.validate.assemble import compile_shapes
+from cnocc.validate.common import EXACT_GENERIC_MESSAGES
+from cnocc.validate.results import Unsupported, Violation, sort_key
+from cnocc.validate.run import validate_store
+from pyshacl_oracle import pyshacl_violations
 from cnocc.model.vocab import SH
 from test_shapes import CASES, only_shape, real  # noqa: F401  (real: the module's pytest fixture)
 

@@ -12,13 +12,15 @@ import click
 
 from cnocc import __version__
 from cnocc import paths
-from cnocc.pipeline.build import Project, asserted_union, build
+from cnocc.pipeline.build import DERIVED, Project, asserted_union, build
 from cnocc.model.errors import DataError, ValidationFailed
 from cnocc.pipeline.progress import Progress
-from cnocc.store.queries import format_rows, load_build, resolve, run
+from cnocc.model.terms import Converter
+from cnocc.store.embedded import memory_store
+from cnocc.store.queries import ROW_FORMATS, format_rows, load_build, resolve, run, run_in_store
 from cnocc.importers.esco_snapshot import MAPPINGS_DIR, SnapshotError, extract_esco
 from cnocc.importers.structure_table import StructureTableError, import_structure_table
-from cnocc.validate.report import load_shapes, report_text, validate
+from cnocc.validate import ENGINES, load_shapes, report_text, validate
 
 data_option = click.option("--data", "data_dir", type=click.Path(path_type=Path), default=paths.DATA_DIR,
                            show_default=True, help="Folder of source tables.")
@@ -180,31 +182,43 @@ def reference_cmd() -> None:
 @main.command("validate")
 @click.argument("dist", type=click.Path(path_type=Path), default=paths.DIST_DIR)
 @click.option("--shapes", "shapes_dir", type=click.Path(path_type=Path), default=paths.SHAPES_DIR, show_default=True)
-def validate_cmd(dist: Path, shapes_dir: Path) -> None:
+@click.option("--engine", type=click.Choice(ENGINES), default="auto", show_default=True,
+              help="auto: the shapes compiled to SPARQL in a store, as the build runs them (pyshacl only for shapes "
+                   "the compiler does not cover); pyshacl: the reference implementation alone.")
+def validate_cmd(dist: Path, shapes_dir: Path, engine: str) -> None:
     """Validate a built graph (DIST, default dist/) against the SHACL shapes."""
+    conv = Converter()
     try:
-        graph = load_build(dist)
+        store = memory_store(dist, exclude=DERIVED, conv=conv) if engine == "auto" else None
+        as_rdflib = lambda: asserted_union({str(c.identifier).rsplit("/", 1)[-1]: c  # noqa: E731
+                                            for c in load_build(dist).graphs()})
+        data = store if store is not None else as_rdflib()
     except FileNotFoundError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    graphs = {str(c.identifier): c for c in graph.graphs()}
-    asserted = asserted_union({k: v for k, v in graphs.items() if not k.endswith(("/inferred", "/metadata"))})
-    conforms, results = validate(asserted, load_shapes(shapes_dir))
+    conforms, results, how = validate(data, load_shapes(shapes_dir), conv=conv, as_rdflib=as_rdflib, engine=engine)
+    if how:
+        click.echo(f"note: {how}", err=True)
     click.echo(report_text(results))
     sys.exit(0 if conforms else 1)
 
 
 @main.command("query")
 @click.argument("query")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(ROW_FORMATS), default="table", show_default=True)
 @click.option("--dist", type=click.Path(path_type=Path), default=paths.DIST_DIR, show_default=True,
               help="Built folder to query.")
-def query_cmd(query: str, fmt: str, dist: Path) -> None:
+@click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph", show_default=True,
+              help="oxigraph: the build's N-Quads in an in-memory store (literals in the store's canonical form); "
+                   "rdflib: the reference, reading the TriG dump (slow on large builds).")
+def query_cmd(query: str, fmt: str, dist: Path, engine: str) -> None:
     """Run a bundled query by NAME (see queries/) or a .rq FILE on the built graph."""
     try:
         q = resolve(query)
-        graph = load_build(dist)
-        columns, rows = run(graph, q)
+        if engine == "rdflib":
+            columns, rows = run(load_build(dist), q)
+        else:
+            columns, rows = run_in_store(memory_store(dist), q)
     except (KeyError, FileNotFoundError) as exc:
         click.echo(f"error: {exc.args[0]}", err=True)
         sys.exit(2)

@@ -24,7 +24,7 @@ from rdflib import Graph
 from rdflib.namespace import RDF
 
 from cnocc.model import vocab as V
-from cnocc.graphs.builder import new_graph
+from cnocc.model.vocab import new_graph
 from cnocc.model.terms import Converter, graph_node
 
 SSSOM_TSV = "text/tab-separated-values"

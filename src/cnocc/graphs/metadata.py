@@ -7,7 +7,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, VOID, XSD
 
 from cnocc import __version__
 from cnocc.model import vocab as V
-from cnocc.graphs.builder import new_graph
+from cnocc.model.vocab import new_graph
 
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 VOCABULARIES = [V.XKOS, SKOS, DCTERMS, "http://www.w3.org/ns/prov#", "http://www.w3.org/ns/org#", V.OA, V.ELI,

@@ -108,6 +108,17 @@ class Converter:
             out.append(ox.Triple(so, po, oo))
         return out
 
+    def record(self, triples: Iterable) -> None:
+        """Remember the typed XSD literals of pyoxigraph triples or quads as written (see `typed`), for
+        data parsed straight into a store rather than converted from rdflib."""
+        typed = self.typed
+        for t in triples:
+            o = t.object
+            if isinstance(o, ox.Literal) and not o.language:
+                dt = o.datatype.value
+                if dt.startswith(_XSD) and dt not in _VERBATIM:
+                    typed.setdefault((t.subject, t.predicate), set()).add(o)
+
     def quads(self, g: Iterable, graph_name: ox.NamedNode | ox.DefaultGraph) -> Iterable[ox.Quad]:
         for t in self.triples(g):
             yield ox.Quad(t.subject, t.predicate, t.object, graph_name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from rdflib import Namespace, URIRef
+from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD
 
 BASE = "https://w3id.org/cnocc/"
@@ -60,6 +60,29 @@ def item(e: str, lv: str, key: str) -> URIRef:
 def evidence(source: str, exact: str) -> URIRef:
     digest = hashlib.sha256(f"{source}\n{exact}".encode("utf-8")).hexdigest()[:16]
     return uri("evidence", digest)
+
+
+def source_uri(sid: str) -> URIRef:
+    return uri("source", sid)
+
+
+def agency_uri(aid: str) -> URIRef:
+    return uri("agency", aid)
+
+
+def announcement_uri(aid: str) -> URIRef:
+    return uri("announcement", aid)
+
+
+def policy_uri(pid: str) -> URIRef:
+    return uri("policy", pid)
+
+
+def new_graph() -> Graph:
+    g = Graph()
+    for p, ns in PREFIXES.items():
+        g.bind(p, ns, override=True)
+    return g
 
 
 GRAPHS = {

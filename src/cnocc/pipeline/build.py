@@ -32,13 +32,13 @@ from cnocc.pipeline.alongside import Alongside
 from cnocc.sources.dataset import load
 from cnocc.model.errors import ValidationFailed
 from cnocc.export.writers import EXPORTS, SSSOM_TSV, Bundle
-from cnocc.graphs.builder import build_graphs, pinyin_label, pinyin_names
+from cnocc.graphs import build_graphs, pinyin_label, pinyin_names
 from cnocc.graphs.linking import Unmatched, unmatched_batch_names
 from cnocc.graphs.metadata import describe
 from cnocc.model.terms import Converter, add_graphs, convert_graphs, graph_node, load_graphs
 from cnocc.pipeline.progress import Progress
 from cnocc.reason.reference import standard_axioms
-from cnocc.validate.report import load_shapes, report_text, validate_in_store
+from cnocc.validate import load_shapes, report_text, validate
 from cnocc.reason import forward as reasoning_store
 
 
@@ -120,8 +120,7 @@ def _validate(graphs: dict[str, Graph], triples: dict[str, list[ox.Triple]], con
     # the parent fills its own store with them.
     data = ox.Store()
     data.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for name in sorted(triples) for t in triples[name])
-    conforms, results, how = validate_in_store(data, [ox.DefaultGraph()], load_shapes(project.shapes),
-                                               lambda: asserted_union(graphs), conv)
+    conforms, results, how = validate(data, load_shapes(project.shapes), conv=conv, as_rdflib=lambda: asserted_union(graphs))
     return (conforms, results, how), [("validate", time.perf_counter() - start, f"{len(results)} problem(s)")]
 
 

@@ -13,7 +13,7 @@ import owlrl
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from cnocc.graphs.builder import new_graph
+from cnocc.model.vocab import new_graph
 
 # Triples OWL-RL derives for every resource alike; they say nothing about cnocc's data.
 TRIVIAL_TYPES = {OWL.Thing, RDFS.Resource, OWL.NamedIndividual, RDFS.Class, OWL.Class, RDF.Property,

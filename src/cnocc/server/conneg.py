@@ -17,7 +17,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 
 from cnocc.export import writers as exports
-from cnocc.graphs.builder import new_graph
+from cnocc.model.vocab import new_graph
 from cnocc.server.accept import media_ranges
 
 

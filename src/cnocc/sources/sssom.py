@@ -24,7 +24,7 @@ from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, SKOS, VOID, XSD
 
 from cnocc.model import vocab as V
 from cnocc.model.errors import DataError, Problem
-from cnocc.graphs.builder import new_graph, source_uri
+from cnocc.model.vocab import new_graph, source_uri
 
 MAPPINGS_DIR = "mappings"
 REFERENCE_DIR = "reference"

@@ -16,9 +16,7 @@ DUMP = "cnocc.nq"
 
 def load_dist(dist: Path, store_dir: Path) -> Path:
     """Bulk-load `dist/cnocc.nq` into a fresh store at `store_dir`; return that folder."""
-    dump = dist / DUMP
-    if not dump.is_file():
-        raise FileNotFoundError(f"{dump} not found: run `cnocc build` first (or give the folder it wrote)")
+    dump = _dump(dist)
     store = ox.Store(str(store_dir))
     store.bulk_load(path=str(dump), format=ox.RdfFormat.N_QUADS)
     store.flush()
@@ -40,3 +38,32 @@ def select(store: ox.Store, query: str, **bindings) -> list[dict[str, object]]:
     res = store.query(query, use_default_graph_as_union=True, substitutions=subs or None)
     names = [v.value for v in res.variables]
     return [{n: sol[n] for n in names} for sol in res]
+
+
+def _dump(dist: Path) -> Path:
+    dump = dist / DUMP
+    if not dump.is_file():
+        raise FileNotFoundError(f"{dump} not found: run `cnocc build` first (or give the folder it wrote)")
+    return dump
+
+
+def memory_store(dist: Path, exclude: tuple[str, ...] = (), conv=None) -> ox.Store:
+    """The build's named graphs in an in-memory store, less the graphs named in `exclude`
+    (`inferred`, `metadata` …), all in its default graph when `exclude` is given (the union the
+    shapes read; a triple held by two graphs counts once).
+
+    With `conv` (a `Converter`), the typed literals are recorded as written, since the store keeps
+    them in canonical form: validation reports them as pyshacl would."""
+    from cnocc.model.vocab import GRAPHS, uri
+
+    skip = {str(GRAPHS.get(n, uri("graph", n))) for n in exclude}
+    quads = [q for q in ox.parse(path=str(_dump(dist)), format=ox.RdfFormat.N_QUADS)
+             if not exclude or q.graph_name.value not in skip]
+    if conv is not None:
+        conv.record(quads)
+    store = ox.Store()
+    if exclude:
+        store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
+    else:
+        store.bulk_extend(quads)
+    return store

@@ -67,11 +67,30 @@ def load_build(dist: Path) -> Graph:
     return d
 
 
+def run_in_store(store, query: Query) -> tuple[list[str], list[list[str | None]]]:
+    """A query's columns and rows as strings, on a pyoxigraph store holding the build (all graphs,
+    queried as their union, as `run` queries rdflib's). ASK gives one column `ask`; CONSTRUCT and
+    DESCRIBE give the columns subject, predicate, object."""
+    import pyoxigraph as ox
+
+    res = store.query(query.text, use_default_graph_as_union=True)
+    if isinstance(res, ox.QueryBoolean):
+        return ["ask"], [["true" if bool(res) else "false"]]
+    if isinstance(res, ox.QueryTriples):
+        return ["subject", "predicate", "object"], [[t.subject.value, t.predicate.value, t.object.value] for t in res]
+    columns = [v.value for v in res.variables]
+    return columns, [[None if (v := sol[c]) is None else v.value for c in columns] for sol in res]
+
+
 def run(graph: Graph, query: Query) -> tuple[list[str], list[list[str | None]]]:
+    """The reference path: the same on rdflib (`cnocc query --engine rdflib`)."""
     res = graph.query(query.text)
     columns = [str(v) for v in res.vars]
     rows = [[None if v is None else str(v) for v in row] for row in res]
     return columns, rows
+
+
+ROW_FORMATS = ("table", "csv", "json")  # what `format_rows` writes
 
 
 def format_rows(columns: list[str], rows: list[list[str | None]], fmt: str) -> str:

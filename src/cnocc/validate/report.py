@@ -1,16 +1,12 @@
-"""SHACL validation with pyshacl, and a report a person can read.
-
-pyshacl's own text report is long and technical; a maintainer fixing data needs, per problem,
-the resource (with its name), the shape it breaks and a plain sentence.
+"""What a validation found, as a person reads it: per problem the resource with its name, the shape
+it breaks (by its sh:name) and a plain sentence; and the shapes graph, read from `shapes/`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyshacl import validate as shacl_validate
 from rdflib import Graph, URIRef
 from rdflib.namespace import SKOS
 
@@ -40,7 +36,7 @@ def load_shapes(shapes_dir: Path) -> Graph:
     return g
 
 
-def _shape_name(shapes: Graph, shape) -> str:
+def shape_name(shapes: Graph, shape) -> str:
     name = shapes.value(shape, SH.name)
     if name is None:  # a property shape: name it after the node shape that holds it
         parent = shapes.value(None, SH.property, shape)
@@ -51,34 +47,6 @@ def _shape_name(shapes: Graph, shape) -> str:
     if name is None and isinstance(shape, URIRef):
         name = shapes.namespace_manager.normalizeUri(shape)
     return str(name) if name is not None else "(unnamed shape)"
-
-
-def validate(data: Graph, shapes: Graph) -> tuple[bool, list[Result]]:
-    conforms, report, _ = shacl_validate(data, shacl_graph=shapes, inference="none", advanced=True,
-                                         allow_warnings=False)
-    results = []
-    for r in report.subjects(predicate=None, object=SH.ValidationResult, unique=True):
-        if (r, None, SH.ValidationResult) not in report:
-            continue
-        focus = report.value(r, SH.focusNode)
-        label = data.value(focus, SKOS.prefLabel) if focus is not None else None
-        for lit in data.objects(focus, SKOS.prefLabel):
-            if getattr(lit, "language", None) == "zh":
-                label = lit
-        path = report.value(r, SH.resultPath)
-        value = report.value(r, SH.value)
-        if value is not None and not isinstance(value, URIRef) and str(value).startswith("http"):
-            value = URIRef(str(value))  # a shape that reports an item by its IRI as a string
-        if isinstance(value, URIRef):
-            names = [lit for lit in data.objects(value, SKOS.prefLabel) if getattr(lit, "language", None) == "zh"]
-            value = f"{value} ({names[0]})" if names else value
-        results.append(Result(
-            focus=str(focus), label=str(label or ""), shape=_shape_name(shapes, report.value(r, SH.sourceShape)),
-            path=data.namespace_manager.normalizeUri(path) if isinstance(path, URIRef) else "",
-            message=str(report.value(r, SH.resultMessage) or ""), value="" if value is None else str(value),
-        ))
-    results.sort(key=lambda x: (x.focus, x.shape, x.message, x.value))
-    return bool(conforms), results
 
 
 def report_text(results: list[Result]) -> str:
@@ -98,20 +66,8 @@ def _label_of(store, node, lang: str = "zh") -> str:
     return ""
 
 
-def validate_in_store(store, data_graphs: list, shapes: Graph, union: Callable[[], Graph], conv) -> tuple[bool, list[Result], str]:
-    """Validate the store's `data_graphs` with the shapes compiled to SPARQL.
-
-    Falls back to pyshacl on `union()` (an rdflib copy of the same data) when the shapes use
-    something the compiler does not cover; the third value says so, for the build's notes.
-    """
-    from cnocc.validate import compiler as shacl_sparql
-
-    try:
-        compiled = shacl_sparql.compile_shapes(shapes)
-        violations = shacl_sparql.validate_store(store, data_graphs, compiled, written=conv)
-    except shacl_sparql.Unsupported as exc:
-        conforms, results = validate(union(), shapes)
-        return conforms, results, f"validation with pyshacl: {exc}"
+def store_results(violations, store, shapes: Graph, conv) -> list[Result]:
+    """The compiled shapes' violations as `Result`s, names read from the store the data is in."""
     results = []
     for v in violations:
         focus = conv.to_ox(v.focus) if v.focus is not None else None
@@ -123,9 +79,9 @@ def validate_in_store(store, data_graphs: list, shapes: Graph, union: Callable[[
             value = f"{value} ({name})" if name else value
         path = v.path
         results.append(Result(
-            focus=str(v.focus), label=_label_of(store, focus), shape=_shape_name(shapes, v.shape),
+            focus=str(v.focus), label=_label_of(store, focus), shape=shape_name(shapes, v.shape),
             path=shapes.namespace_manager.normalizeUri(path) if isinstance(path, URIRef) else "",
             message=v.message, value="" if value is None else str(value),
         ))
     results.sort(key=lambda x: (x.focus, x.shape, x.message, x.value))
-    return not results, results, ""
+    return results
