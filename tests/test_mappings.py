@@ -225,7 +225,8 @@ def test_the_sets_rdf_from_the_checking_child_is_what_the_build_would_make_itsel
     so that `load` reports the problems rather than a half-made graph."""
     import shutil
 
-    from cnocc.sources.sssom import load, mapping_graph, sssom_work
+    from cnocc.graphs.mappings import mapping_graph, sssom_work
+    from cnocc.sources.sssom import load
 
     work = sssom_work(paths.DATA_DIR)
     assert sorted(work) == [p.name for p in MAPPING_FILES]

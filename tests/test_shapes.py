@@ -16,7 +16,8 @@ from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS
 
 from cnocc import paths
 from cnocc.pipeline.build import asserted_union
-from cnocc.sources.sssom import MappingRow, record_id
+from cnocc.graphs.mappings import record_id
+from cnocc.sources.sssom import MappingRow
 from cnocc.validate import Result, load_shapes
 from cnocc.validate.reference import pyshacl_results as validate
 from cnocc.model.vocab import BASE, CNOCC, ELI, OA, SCHEMA, SH, XKOS, evidence

@@ -26,7 +26,8 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 
-from cnocc.sources import sssom as mappings
+from cnocc.graphs import mappings
+from cnocc.sources.sssom import check_subjects, load as load_mapping_sets
 from cnocc import paths
 from cnocc.pipeline.alongside import Alongside
 from cnocc.sources.dataset import load
@@ -156,8 +157,8 @@ def make_graphs(project: Project, progress: Progress | None = None, wait: bool =
             ontology = Graph().parse(project.ontology / "cnocc.ttl", format="turtle")
             graphs = build_graphs(ds, ontology, spelling.result)
             checked = sssom.result()
-            mapping_files, targets = mappings.load(project.data, {name: v[0] for name, v in checked.items()})
-            mappings.check_subjects(mapping_files, [graphs[n] for n in sorted(graphs)])
+            mapping_files, targets = load_mapping_sets(project.data, {name: v[0] for name, v in checked.items()})
+            check_subjects(mapping_files, [graphs[n] for n in sorted(graphs)])
             graphs["mappings"] = mappings.mapping_graph(mapping_files, {name: v[1] for name, v in checked.items()})
             graphs["reference"] = mappings.reference_graph(targets, mapping_files)
             st.items = f"{sum(len(g) for g in graphs.values())} triples"
