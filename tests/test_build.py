@@ -12,7 +12,9 @@ from rdflib.namespace import OWL, PROV, RDF, SKOS
 
 from cnocc import paths
 from cnocc.model import vocab as V
-from cnocc.export.writers import EXPORTS, _order_key, _restore_lang
+from cnocc.export import EXPORTS, write_file
+from cnocc.export.jsonld import _order_key
+from cnocc.export.rdf import _restore_lang
 from cnocc.sources.sourcetext import SourceText
 from conftest import run_cli
 
@@ -234,7 +236,8 @@ def test_nquads_are_every_graphs_lines_sorted(tmp_path):
     graph, a triple held by several graphs once per graph, each under its own graph."""
     import pyoxigraph as ox
 
-    from cnocc.export.writers import Bundle, write_nquads
+    from cnocc.export import Bundle
+    from cnocc.export.rdf import write_nquads
     from cnocc.model.terms import graph_node
 
     n = lambda x: ox.NamedNode(f"https://w3id.org/cnocc/test/{x}")
@@ -244,7 +247,7 @@ def test_nquads_are_every_graphs_lines_sorted(tmp_path):
         "inferred": [shared, ox.Triple(n("a"), n("q"), n("b"))],
         "mappings": [ox.Triple(n("a"), n("p"), n("c")), shared],
     }
-    write_nquads(Bundle(graphs, {"@context": {}}), tmp_path / "x.nq")
+    write_file(write_nquads, Bundle(graphs, {"@context": {}}), tmp_path / "x.nq")
     expected = sorted(f"{t} {graph_node(name)} .\n" for name, ts in graphs.items() for t in ts)
     assert (tmp_path / "x.nq").read_text(encoding="utf-8") == "".join(expected)
     assert sum(line.startswith(str(shared) + " ") for line in expected) == 3
@@ -253,7 +256,7 @@ def test_nquads_are_every_graphs_lines_sorted(tmp_path):
 def _trig_by_pyoxigraph(bundle) -> bytes:
     import pyoxigraph as ox
 
-    from cnocc.export.writers import PREFIXES
+    from cnocc.model.vocab import PREFIX_IRIS as PREFIXES
     from cnocc.model.terms import graph_node
 
     quads = [ox.Quad(t.subject, t.predicate, t.object, graph_node(name))
@@ -264,9 +267,9 @@ def _trig_by_pyoxigraph(bundle) -> bytes:
 def test_trig_is_pyoxigraphs_own(built, tmp_path):
     """TriG is put together from each graph's Turtle (`write_trig`): the real build's must be the
     very bytes pyoxigraph's TriG writer gives for the same quads."""
-    from cnocc.export.writers import write_trig
+    from cnocc.export.rdf import write_trig
 
-    write_trig(built[0].bundle, tmp_path / "x.trig")
+    write_file(write_trig, built[0].bundle, tmp_path / "x.trig")
     assert (tmp_path / "x.trig").read_bytes() == _trig_by_pyoxigraph(built[0].bundle)
     assert (tmp_path / "x.trig").read_bytes() == (built[1] / "cnocc.trig").read_bytes()
 
@@ -276,7 +279,8 @@ def test_trig_from_turtle_keeps_line_breaks_blank_nodes_and_empty_graphs(tmp_pat
     tabs, blank nodes shared between graphs, a graph with nothing in it, a tag that gets its case back."""
     import pyoxigraph as ox
 
-    from cnocc.export.writers import Bundle, write_trig
+    from cnocc.export import Bundle
+    from cnocc.export.rdf import write_trig
     from cnocc.model.terms import Converter
 
     n = lambda x: ox.NamedNode(f"https://w3id.org/cnocc/test/{x}")
@@ -290,7 +294,7 @@ def test_trig_from_turtle_keeps_line_breaks_blank_nodes_and_empty_graphs(tmp_pat
         "mappings": [],
     }
     bundle = Bundle(graphs, {"@context": {}}, converter=conv)
-    write_trig(bundle, tmp_path / "x.trig")
+    write_file(write_trig, bundle, tmp_path / "x.trig")
     text = (tmp_path / "x.trig").read_bytes()
     assert text == _trig_by_pyoxigraph(bundle)
     assert "zh-Latn-pinyin".encode() in text and b"mappings" not in text

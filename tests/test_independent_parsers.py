@@ -21,7 +21,7 @@ from rdflib import Graph, Literal
 from rdflib.compare import isomorphic
 
 import jena
-from cnocc.export.writers import EXPORTS
+from cnocc.export import EXPORTS
 
 # file -> (rapper's name for its syntax or None, what it holds: "union", "quads" or a graph's name)
 DUMPS = {

@@ -51,7 +51,7 @@ def jena_ok() -> None:
 # --- TDB2: bulk load, per-graph counts, and the bundled queries -------------------------------------
 
 def graph_iri(name: str) -> str:
-    return str(V.GRAPHS.get(name, V.uri("graph", name)))  # as cnocc.export.writers names them
+    return str(V.GRAPHS.get(name, V.uri("graph", name)))  # as cnocc.model.terms.graph_node names them
 
 
 @pytest.fixture(scope="module")

@@ -64,19 +64,7 @@ class Converter:
             return self._from[o]
         except KeyError:
             pass
-        if isinstance(o, ox.NamedNode):
-            t = URIRef(o.value)
-        elif isinstance(o, ox.Literal):
-            if o.language:
-                t = Literal(o.value, lang=self.lang_case.get(o.language, o.language))
-            elif o.datatype.value == _XSD_STRING:
-                t = Literal(o.value)
-            else:
-                t = Literal(o.value, datatype=URIRef(o.datatype.value))
-        elif isinstance(o, ox.BlankNode):
-            t = BNode(o.value)
-        else:
-            raise TypeError(f"cannot convert {o!r}")
+        t = from_ox(o, self.lang_case)
         self._from[o] = t
         return t
 
@@ -131,6 +119,22 @@ class Converter:
         for t in triples:
             add((fr(t.subject), fr(t.predicate), fr(t.object)))
         return out
+
+
+def from_ox(o, lang_case: dict[str, str] | None = None):
+    """One pyoxigraph term as rdflib's, without a cache (a server's terms are unbounded); `lang_case`
+    puts back the case of language tags the store lower-cased."""
+    if isinstance(o, ox.NamedNode):
+        return URIRef(o.value)
+    if isinstance(o, ox.Literal):
+        if o.language:
+            return Literal(o.value, lang=(lang_case or {}).get(o.language, o.language))
+        if o.datatype.value == _XSD_STRING:
+            return Literal(o.value)
+        return Literal(o.value, datatype=URIRef(o.datatype.value))
+    if isinstance(o, ox.BlankNode):
+        return BNode(o.value)
+    raise TypeError(f"cannot convert {o!r}")
 
 
 def graph_node(name: str) -> ox.NamedNode:

@@ -25,6 +25,8 @@ PREFIXES = {
     "owl": OWL, "rdfs": RDFS, "rdf": RDF, "xsd": XSD, "sh": SH, "wd": WD,
     "sssom": SSSOM, "pav": PAV, "semapv": SEMAPV,
 }
+# the same, as strings, for pyoxigraph's writers and SPARQL prologues
+PREFIX_IRIS = {p: str(ns) for p, ns in PREFIXES.items()}
 
 LEVEL_PLURAL = {
     "major-group": "major-groups", "sub-major-group": "sub-major-groups", "minor-group": "minor-groups",

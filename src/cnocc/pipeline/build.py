@@ -32,7 +32,7 @@ from cnocc import paths
 from cnocc.pipeline.alongside import Alongside
 from cnocc.sources.dataset import load
 from cnocc.model.errors import ValidationFailed
-from cnocc.export.writers import EXPORTS, SSSOM_TSV, Bundle
+from cnocc.export import EXPORTS, SSSOM_TSV, Bundle, write_file
 from cnocc.graphs import build_graphs, pinyin_label, pinyin_names
 from cnocc.graphs.linking import Unmatched, unmatched_batch_names
 from cnocc.graphs.metadata import describe
@@ -212,7 +212,7 @@ def _write_exports(bundle: Bundle, folder: Path, files: tuple[str, ...]):
     for e in EXPORTS:
         if e.file in files:
             start = time.perf_counter()
-            e.write(bundle, folder / e.file)
+            write_file(e.write, bundle, folder / e.file)
             stages.append((f"export {e.file}", time.perf_counter() - start, ""))
     return None, stages
 
@@ -232,7 +232,7 @@ def write(result: BuildResult, out: Path) -> None:
                     result.check()
                     writing = start_writing()
                 with result.progress.stage(f"export {e.file}"):
-                    e.write(result.bundle, tmp / e.file)
+                    write_file(e.write, result.bundle, tmp / e.file)
         if writing is None:
             result.check()
             writing = start_writing()

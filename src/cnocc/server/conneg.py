@@ -10,67 +10,26 @@ from __future__ import annotations
 import io
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 
-from cnocc.export import writers as exports
+from cnocc.export import Bundle
+from cnocc.export.formats import PAGE_FORMATS, Format, negotiate as negotiate_among
+from cnocc.model.terms import from_ox as to_rdflib
 from cnocc.model.vocab import new_graph
-from cnocc.server.accept import media_ranges
 
 
-@dataclass(frozen=True)
-class Format:
-    key: str
-    media_type: str
-    suffix: str
-    content_type: str
-
-
-FORMATS = (  # server preference order: a tie in the client's q-values goes to the earlier one
-    Format("html", "text/html", ".html", "text/html; charset=utf-8"),
-    Format("turtle", "text/turtle", ".ttl", "text/turtle; charset=utf-8"),
-    Format("jsonld", "application/ld+json", ".jsonld", "application/ld+json"),
-    Format("nt", "application/n-triples", ".nt", "application/n-triples; charset=utf-8"),
-    Format("rdfxml", "application/rdf+xml", ".rdf", "application/rdf+xml; charset=utf-8"),
-)
+FORMATS = PAGE_FORMATS  # server preference order: a tie in the client's q-values goes to the earlier one
 BY_KEY = {f.key: f for f in FORMATS}
 BY_SUFFIX = {f.suffix: f for f in FORMATS}
-# types clients send for the same thing; matched like the canonical type, never announced
-ALIASES = {"application/xhtml+xml": "html", "application/json": "jsonld", "application/x-turtle": "turtle"}
 HTML = BY_KEY["html"]
-
-
-def _q_for(fmt: Format, ranges: list[tuple[str, float]]) -> float | None:
-    """The q of the most specific range matching `fmt` (RFC 9110 §12.5.1), None if none does."""
-    names = {fmt.media_type} | {a for a, k in ALIASES.items() if k == fmt.key}
-    best: tuple[int, float] | None = None
-    kind = fmt.media_type.split("/")[0]
-    for mtype, q in ranges:
-        if mtype in names:
-            spec = 2
-        elif mtype == f"{kind}/*":  # aliases take no part in wildcards: application/* is not HTML
-            spec = 1
-        elif mtype == "*/*":
-            spec = 0
-        else:
-            continue
-        if best is None or spec > best[0] or (spec == best[0] and q > best[1]):
-            best = (spec, q)
-    return None if best is None else best[1]
 
 
 def negotiate(accept: str | None) -> Format | None:
     """The format to answer with, or None for 406. No Accept at all means a person: HTML."""
-    if not accept or not accept.strip():
-        return HTML
-    ranges = media_ranges(accept)
-    if not ranges:
-        return HTML
-    scored = [(q, -i, f) for i, f in enumerate(FORMATS) if (q := _q_for(f, ranges)) is not None and q > 0]
-    return max(scored, key=lambda t: (t[0], t[1]))[2] if scored else None
+    return negotiate_among(accept, FORMATS)
 
 
 def split_suffix(path: str) -> tuple[str, Format | None]:
@@ -95,19 +54,6 @@ LABELS = (
     "http://purl.org/dc/terms/title",
     "https://schema.org/name",
 )
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-
-
-def to_rdflib(term):
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    dt = term.datatype.value
-    return Literal(term.value) if dt in (XSD_STRING, LANG_STRING) else Literal(term.value, datatype=URIRef(dt))
 
 
 def describe(store: ox.Store, subjects: list[ox.NamedNode]) -> Graph:
@@ -137,52 +83,6 @@ def describe(store: ox.Store, subjects: list[ox.NamedNode]) -> Graph:
     return g
 
 
-class _Sink:
-    """Stands in for the `Path` the export writers write to, keeping the text in memory.
-
-    Writers either hand over the whole text (`write_text`, or `write_bytes` in UTF-8) or stream it
-    (`open`, in text or binary mode)."""
-
-    text = ""
-
-    def write_text(self, text: str, encoding: str = "utf-8") -> None:
-        self.text = text
-
-    def write_bytes(self, data: bytes) -> None:
-        self.text = data.decode("utf-8")
-
-    def open(self, mode: str = "w", encoding: str = "utf-8") -> "io.IOBase":
-        return _SinkBytes(self) if "b" in mode else _SinkFile(self)
-
-
-class _SinkFile(io.StringIO):
-    def __init__(self, sink: _Sink):
-        super().__init__()
-        self.sink = sink
-
-    def close(self) -> None:
-        self.sink.text = self.getvalue()
-        super().close()
-
-
-class _SinkBytes(io.BytesIO):
-    def __init__(self, sink: _Sink):
-        super().__init__()
-        self.sink = sink
-
-    def close(self) -> None:
-        self.sink.text = self.getvalue().decode("utf-8")
-        super().close()
-
-
-WRITERS = {
-    "turtle": exports.write_turtle,
-    "jsonld": exports.write_jsonld,
-    "nt": exports.write_ntriples,
-    "rdfxml": exports.write_rdfxml,
-}
-
-
 def load_context(dist: Path) -> dict:
     """The published JSON-LD context of this build (its short keys), as the dumps use it."""
     path = dist / "context.jsonld"
@@ -193,7 +93,7 @@ def load_context(dist: Path) -> dict:
 
 
 def serialize(g: Graph, fmt: Format, context: dict) -> str:
-    sink = _Sink()
-    WRITERS[fmt.key](exports.Bundle.from_graphs({"resource": g}, context), sink)
-    return sink.text
+    out = io.BytesIO()
+    fmt.write(Bundle.from_graphs({"resource": g}, context), out)
+    return out.getvalue().decode("utf-8")
 

@@ -29,7 +29,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from cnocc.server.sparql.formats import GRAPH_FORMATS, HTML, RESULT_FORMATS, content_type, media_types, negotiate
+from cnocc.export.formats import GRAPH_FORMATS, RESULT_FORMATS
+from cnocc.server.sparql.formats import HTML, content_type, media_types, negotiate
 from cnocc.server.sparql.guard import READ_ONLY, Refused, check_params, check_size
 from cnocc.server.sparql.jobs import Job
 from cnocc.server.sparql.workers import WorkerPool

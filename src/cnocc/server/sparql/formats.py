@@ -1,4 +1,5 @@
-"""The result formats of the SPARQL endpoint: which one a client gets, and writing it capped.
+"""The result formats of the SPARQL endpoint (from the registry, `cnocc.export.formats`): which one a
+client gets, and writing it capped.
 
 Nothing here knows of HTTP or of refusals: a result over the cap raises `TooMany`, and the caller
 decides what to say about it.
@@ -6,34 +7,12 @@ decides what to say about it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pyoxigraph as ox
 
-from cnocc.server.accept import media_ranges
+from cnocc.export.formats import HTML as PAGE_HTML, Format, negotiate as negotiate_among
 
 
-@dataclass(frozen=True)
-class Format:
-    media_type: str  # what the response says it is
-    pyoxigraph: str  # attribute of QueryResultsFormat or RdfFormat
-    aliases: tuple[str, ...] = ()  # other types clients send for the same thing
-
-
-# server preference order: the first is the default, and a tie in q goes to the earlier one
-RESULT_FORMATS = (
-    Format("application/sparql-results+json", "JSON", ("application/json",)),
-    Format("application/sparql-results+xml", "XML", ("application/xml", "text/xml")),
-    Format("text/csv", "CSV"),
-    Format("text/tab-separated-values", "TSV"),
-)
-GRAPH_FORMATS = (
-    Format("text/turtle", "TURTLE", ("application/x-turtle",)),
-    Format("application/n-triples", "N_TRIPLES"),
-    Format("application/ld+json", "JSON_LD", ("application/json",)),
-    Format("application/rdf+xml", "RDF_XML", ("application/xml", "text/xml")),
-)
-HTML = (Format("text/html", "", ("application/xhtml+xml",)),)
+HTML = (PAGE_HTML,)
 
 
 def media_types(formats: tuple[Format, ...]) -> str:
@@ -41,31 +20,13 @@ def media_types(formats: tuple[Format, ...]) -> str:
 
 
 def content_type(media_type: str) -> str:
+    """SPARQL responses name a charset on text/* types only (JSON and XML results carry their own)."""
     return media_type + "; charset=utf-8" if media_type.startswith("text/") else media_type
-
-
-# --- content negotiation -------------------------------------------------------------------------
-
-
-def _q_for(fmt: Format, ranges: list[tuple[str, float]]) -> float | None:
-    """The q of the most specific range matching `fmt` (RFC 9110 §12.5.1), None if none does."""
-    names = {fmt.media_type, *fmt.aliases}
-    wildcard = fmt.media_type.split("/")[0] + "/*"
-    best: tuple[int, float] | None = None
-    for mtype, q in ranges:
-        spec = 2 if mtype in names else 1 if mtype == wildcard else 0 if mtype == "*/*" else None
-        if spec is not None and (best is None or spec > best[0] or (spec == best[0] and q > best[1])):
-            best = (spec, q)
-    return None if best is None else best[1]
 
 
 def negotiate(accept: str | None, formats: tuple[Format, ...]) -> Format | None:
     """The format to answer with; None means the client accepts none of them (406)."""
-    ranges = media_ranges(accept or "")
-    if not ranges:
-        return formats[0]
-    scored = [(q, -i, f) for i, f in enumerate(formats) if (q := _q_for(f, ranges)) is not None and q > 0]
-    return max(scored, key=lambda t: (t[0], t[1]))[2] if scored else None
+    return negotiate_among(accept, formats)
 
 
 # --- serialization -------------------------------------------------------------------------------

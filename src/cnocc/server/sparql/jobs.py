@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from cnocc.export.formats import GRAPH_FORMATS, RESULT_FORMATS, Format
 from cnocc.server.sparql import formats as F
 from cnocc.server.sparql.guard import Refused, check_service, refuse_update
 
@@ -17,8 +18,8 @@ class Job:
     """Plain data, so it pickles across the pipe; the formats are negotiated before the query runs."""
 
     query: str
-    results_format: F.Format | None
-    graph_format: F.Format | None
+    results_format: Format | None
+    graph_format: Format | None
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
 
@@ -33,7 +34,7 @@ def _dataset(job: Job) -> dict:
     return options
 
 
-def _not_acceptable(kind: str, formats: tuple[F.Format, ...]) -> Refused:
+def _not_acceptable(kind: str, formats: tuple[Format, ...]) -> Refused:
     return Refused(406, f"this is a {kind} query; the Accept header allows none of its result types: "
                         f"{F.media_types(formats)}")
 
@@ -41,10 +42,10 @@ def _not_acceptable(kind: str, formats: tuple[F.Format, ...]) -> Refused:
 def _serialize(result, job: Job, max_rows: int) -> Answer:
     if isinstance(result, ox.QueryTriples):
         if job.graph_format is None:
-            raise _not_acceptable("CONSTRUCT or DESCRIBE", F.GRAPH_FORMATS)
+            raise _not_acceptable("CONSTRUCT or DESCRIBE", GRAPH_FORMATS)
         return 200, job.graph_format.media_type, F.triples(result, job.graph_format, max_rows)
     if job.results_format is None:
-        raise _not_acceptable("SELECT or ASK", F.RESULT_FORMATS)
+        raise _not_acceptable("SELECT or ASK", RESULT_FORMATS)
     if isinstance(result, ox.QueryBoolean):
         return 200, job.results_format.media_type, F.boolean(result, job.results_format)
     return 200, job.results_format.media_type, F.solutions(result, job.results_format, max_rows)
