@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +24,13 @@ from cnocc.pipeline.progress import Progress, rss_mb
 
 # What the work returns: its value, and its stages as (name, seconds, details).
 Work = Callable[[], tuple[Any, list[tuple[str, float, str]]]]
+
+
+def timed(name: str, work: Callable[[], Any], items: str = "") -> tuple[Any, list[tuple[str, float, str]]]:
+    """`work` as `Alongside` wants it: its value, and its time as one stage."""
+    start = time.perf_counter()
+    value = work()
+    return value, [(name, time.perf_counter() - start, items)]
 
 
 def can_fork() -> bool:

@@ -2,8 +2,8 @@
 
 The tables become rdflib graphs (readable code for what each row means); from there on the
 graphs live in a pyoxigraph store: the OWL-RL rules the schema needs run by forward chaining over
-the properties they touch (`reasoning_store`), the shapes run as SPARQL (`shacl_sparql`), and
-the exports are written by pyoxigraph. owlrl and
+the properties they touch (`cnocc.reason`), the shapes run as SPARQL (`cnocc.validate`), and
+the exports are written by pyoxigraph (`cnocc.export`). owlrl and
 pyshacl remain the reference: they take over whenever the schema or the shapes use something
 the store path does not cover, and the differential tests hold the two paths to the same answers.
 
@@ -18,9 +18,7 @@ import json
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -29,18 +27,17 @@ from rdflib import Graph
 from cnocc.graphs import mappings
 from cnocc.sources.sssom import check_subjects, load as load_mapping_sets
 from cnocc import paths
-from cnocc.pipeline.alongside import Alongside
+from cnocc.pipeline.alongside import Alongside, timed
 from cnocc.sources.dataset import load
 from cnocc.model.errors import ValidationFailed
 from cnocc.export import EXPORTS, SSSOM_TSV, Bundle, write_file
 from cnocc.graphs import build_graphs, pinyin_label, pinyin_names
 from cnocc.graphs.linking import Unmatched, unmatched_batch_names
 from cnocc.graphs.metadata import describe
-from cnocc.model.terms import Converter, add_graphs, convert_graphs, graph_node, load_graphs
+from cnocc.model.terms import Converter, add_graphs, convert_graphs
 from cnocc.pipeline.progress import Progress
-from cnocc.reason.reference import standard_axioms
+from cnocc.reason import reason, standard_axioms
 from cnocc.validate import load_shapes, report_text, validate
-from cnocc.reason import forward as reasoning_store
 
 
 @dataclass
@@ -92,27 +89,6 @@ def asserted_union(graphs: dict[str, Graph], exclude: tuple[str, ...] = ()) -> G
     return u
 
 
-def _reason(store: ox.Store, graphs: dict[str, Graph], project: Project, conv: Converter, progress: Progress,
-            notes: list[str]) -> list[ox.Triple]:
-    """Inferred triples, from the store rules, or from owlrl when those do not cover the schema.
-
-    They are not added to the store: nothing after reasoning queries them there (the exports are
-    written from the triples), and adding half a million quads costs 1.4 s at a million triples."""
-    national = [graph_node(n) for n in sorted(graphs) if n not in DERIVED + LINKS]
-    axioms = standard_axioms(project.ontology)
-    load_graphs(store, {"axioms": axioms}, conv)
-    try:
-        triples = reasoning_store.infer_in_store(store, national, graph_node("axioms"), None, progress.note)
-        triples = reasoning_store.restore_literals(store, [*national, graph_node("axioms")], triples, conv)
-    except reasoning_store.Unsupported as exc:
-        notes.append(f"reasoning with owlrl: {exc}")
-        from cnocc.reason.reference import infer
-        g = infer(asserted_union(graphs, exclude=LINKS), axioms)
-        triples = [ox.Triple(conv.to_ox(s), conv.to_ox(p), conv.to_ox(o)) for s, p, o in g]
-    store.remove_graph(graph_node("axioms"))
-    return triples
-
-
 def _validate(graphs: dict[str, Graph], triples: dict[str, list[ox.Triple]], conv: Converter, project: Project):
     start = time.perf_counter()
     # the asserted union in one default graph: the shapes' queries read one graph instead of
@@ -123,13 +99,6 @@ def _validate(graphs: dict[str, Graph], triples: dict[str, list[ox.Triple]], con
     data.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for name in sorted(triples) for t in triples[name])
     conforms, results, how = validate(data, load_shapes(project.shapes), conv=conv, as_rdflib=lambda: asserted_union(graphs))
     return (conforms, results, how), [("validate", time.perf_counter() - start, f"{len(results)} problem(s)")]
-
-
-def _timed(name: str, work: Callable[[], Any], items: str = "") -> tuple[Any, list[tuple[str, float, str]]]:
-    """`work` as `Alongside` runs it: its value, and its time as one stage."""
-    start = time.perf_counter()
-    value = work()
-    return value, [(name, time.perf_counter() - start, items)]
 
 
 def make_graphs(project: Project, progress: Progress | None = None, wait: bool = True) -> BuildResult:
@@ -143,7 +112,7 @@ def make_graphs(project: Project, progress: Progress | None = None, wait: bool =
     # RDF of the mapping files, and the pinyin of every name. Each runs in a child (see
     # `alongside`) while this process reads the tables and builds the graphs; this process then
     # never loads sssom.
-    sssom = Alongside("check mappings", lambda: _timed("check mappings", lambda: mappings.sssom_work(project.data)),
+    sssom = Alongside("check mappings", lambda: timed("check mappings", lambda: mappings.sssom_work(project.data)),
                       progress)
     spelling = None
     try:
@@ -151,7 +120,7 @@ def make_graphs(project: Project, progress: Progress | None = None, wait: bool =
             ds = load(project.data)
             st.items = f"{sum(len(ds.rows(f)) for f in ds.tables)} rows"
         names = pinyin_names(ds)
-        spelling = Alongside("pinyin", lambda: _timed("pinyin", lambda: {n: pinyin_label(n) for n in names},
+        spelling = Alongside("pinyin", lambda: timed("pinyin", lambda: {n: pinyin_label(n) for n in names},
                                                       f"{len(names)} names"), progress)
         with progress.stage("build graphs") as st:
             ontology = Graph().parse(project.ontology / "cnocc.ttl", format="turtle")
@@ -179,7 +148,10 @@ def make_graphs(project: Project, progress: Progress | None = None, wait: bool =
             add_graphs(store, triples)
             st.items = f"{len(store)} quads"
         with progress.stage("reason") as st:
-            inferred = _reason(store, graphs, project, conv, progress, notes)
+            national = {n: graphs[n] for n in sorted(graphs) if n not in DERIVED + LINKS}
+            inferred, how = reason(store, national, standard_axioms(project.ontology), conv, progress.note)
+            if how:
+                notes.append(how)
             st.items = f"{len(inferred)} triples inferred"
         with progress.stage("describe"):
             verbatim = {mf.path.name: (SSSOM_TSV, mf.text) for mf in mapping_files}

@@ -89,7 +89,7 @@ def load_context(dist: Path) -> dict:
     if path.is_file():
         return json.loads(path.read_text(encoding="utf-8"))
     from cnocc import paths  # a build without the file still gets the project's context
-    return json.loads((paths.PROJECT_ROOT / "ontology" / "context.jsonld").read_text(encoding="utf-8"))
+    return json.loads((paths.ONTOLOGY_DIR / "context.jsonld").read_text(encoding="utf-8"))
 
 
 def serialize(g: Graph, fmt: Format, context: dict) -> str:
