@@ -1,6 +1,6 @@
 """Scaling benchmark (not a test): the real build at growing catalogue sizes, against a floor and a naive pipeline.
 
-For each size: generate a synthetic catalogue (cnocc.synthetic), run the real `cnocc build` on
+For each size: generate a synthetic catalogue (benchmarks/synthetic), run the real `cnocc build` on
 it, then measure the same output with two yardsticks and the bundled queries:
 
   floor   pyoxigraph parses the build's N-Triples and writes Turtle, N-Triples and JSON-LD: the
@@ -79,7 +79,7 @@ def _parse_size_fallback(text: str) -> int:
 
 
 def synthetic_available() -> bool:
-    return importlib.util.find_spec("cnocc.synthetic") is not None
+    return (ROOT / "benchmarks" / "synthetic" / "__init__.py").is_file()
 
 
 def _ask_cnocc(code: str, *argv: str):
@@ -94,7 +94,7 @@ def parse_sizes(labels: list[str]) -> dict[str, int]:
     if synthetic_available():
         try:
             return dict(zip(labels, _ask_cnocc(
-                "from cnocc.synthetic import parse_size\nprint(json.dumps([parse_size(a) for a in sys.argv[1:]]))",
+                f"sys.path.insert(0, {str(ROOT)!r})\nfrom benchmarks.synthetic import parse_size\nprint(json.dumps([parse_size(a) for a in sys.argv[1:]]))",
                 *labels)))
         except BenchError as exc:
             raise ValueError(str(exc)) from None
@@ -213,7 +213,8 @@ def run_protocol(cmd: list[str], log: Path, cap: float | None) -> Child:
 # --- steps -----------------------------------------------------------------------------------------
 
 def generate(data: Path, triples: int, seed: int, work: Path) -> dict:
-    code = ("import dataclasses, json, sys; from pathlib import Path; from cnocc.synthetic import generate; "
+    code = ("import dataclasses, json, sys; from pathlib import Path; "
+            f"sys.path.insert(0, {str(ROOT)!r}); from benchmarks.synthetic import generate; "
             "s = generate(Path(sys.argv[1]), int(sys.argv[2]), seed=int(sys.argv[3])); "
             "print(json.dumps(dataclasses.asdict(s) if dataclasses.is_dataclass(s) else repr(s), default=str))")
     child = run_plain([PY, "-c", code, str(data), str(triples), str(seed)], work / "generate.log",
@@ -525,7 +526,7 @@ def tables(results: dict) -> str:
                f"{results['date'][:10]}. Naive stages capped at {s['naive_cap']:g} s, rdflib queries at "
                f"{s['query_cap']:g} s; store queries: median of {s['repeat']} runs.")
     if s.get("stand_in"):
-        out.append("Note: cnocc.synthetic was not available; the real data/ folder stood in as the only size.")
+        out.append("Note: benchmarks/synthetic was not available; the real data/ folder stood in as the only size.")
     return "\n\n".join(out) + "\n"
 
 
@@ -627,7 +628,7 @@ def main() -> int:
     stand_in = not synthetic_available()
     if stand_in:
         targets: dict[str, int | None] = {"data": None}
-        progress("cnocc.synthetic not found: benchmarking the real data/ folder as the only size")
+        progress("benchmarks/synthetic not found: benchmarking the real data/ folder as the only size")
     else:
         labels = [s.strip() for s in args.sizes.split(",") if s.strip()]
         try:

@@ -13,6 +13,10 @@ from pathlib import Path
 import pytest
 
 from cnocc import paths
+
+# the synthetic catalogues of the scale tests live with the benchmarks (benchmarks/synthetic/)
+if str(paths.PROJECT_ROOT) not in sys.path:
+    sys.path.insert(0, str(paths.PROJECT_ROOT))
 from cnocc.pipeline.build import BuildResult, build, Project
 
 

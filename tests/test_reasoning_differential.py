@@ -119,7 +119,7 @@ def test_refuses_what_it_does_not_run(name, ontology, axioms):
 @pytest.fixture(scope="module")
 def synthetic_build(tmp_path_factory):
     from cnocc.pipeline.build import Project, make_graphs
-    from cnocc.synthetic import generate
+    from benchmarks.synthetic import generate
 
     data = tmp_path_factory.mktemp("synthetic") / "data"
     generate(data, 8_000, seed=3)

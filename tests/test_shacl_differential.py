@@ -11,7 +11,7 @@ has a language tag (the store lower-cases tags; pyshacl prints them as written).
 The data: (a) the real build, as its named graphs; (b) every broken copy of tests/test_shapes.py,
 each against its own shape as that test runs it; (c) small graphs written here to break many
 components at once, against the real shapes and against shapes written here for what the real
-ones do not use; (d) a synthetic catalogue from cnocc.synthetic, lightly broken.
+ones do not use; (d) a synthetic catalogue from benchmarks/synthetic, lightly broken.
 
 pyshacl is slow, so its answers for (a) and (b) are computed once, by worker processes forked from
 this one where there are processors to spare; the broken copies are the real graph changed in
@@ -498,7 +498,7 @@ def _break_synthetic(g: Graph) -> None:
 
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory):
-    synthetic = pytest.importorskip("cnocc.synthetic")
+    from benchmarks import synthetic
     out = tmp_path_factory.mktemp("synthetic") / "data"
     synthetic.generate(out, 6000, seed=3)
     result = make_graphs(Project(data=out))

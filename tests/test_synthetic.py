@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks import synthetic
 from cnocc.sources import sssom as mappings
-from cnocc import synthetic
 from cnocc.sources.dataset import load
 from cnocc.model.errors import DataError
-from cnocc.synthetic import chinese_numeral, generate, parse_size
+from benchmarks.synthetic import chinese_numeral, generate, parse_size
 
 PATTERNS = {"major-group": r"^[1-8]$", "sub-major-group": r"^[1-8]-[0-9]{2}$",
             "minor-group": r"^[1-8]-[0-9]{2}-[0-9]{2}$", "occupation": r"^[1-8]-[0-9]{2}-[0-9]{2}-[0-9]{2}$"}
@@ -132,7 +132,7 @@ def test_copies_keep_mappings_and_quotes_consistent(made):
 
 def test_packed_minor_groups_still_pass(tmp_path, monkeypatch):
     """Packing starts near 6 million quads; squeeze the free codes so a small catalogue takes that path."""
-    monkeypatch.setattr(synthetic, "MINOR_SLOTS", 5)
+    monkeypatch.setattr(synthetic.layout, "MINOR_SLOTS", 5)  # read by the layout when it packs
     summary = generate(tmp_path / "packed", 100_000)
     assert summary.packing > 1
     check_tree(tmp_path / "packed")
