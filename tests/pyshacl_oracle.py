@@ -5,9 +5,9 @@ from __future__ import annotations
 from rdflib import Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF
+
 from cnocc.model.vocab import SH
 from cnocc.validate.results import Unsupported, Violation, _norm, _sorted
-
 
 # --- the reference ----------------------------------------------------------------------------------
 

@@ -18,9 +18,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import free_port
 
 from cnocc import paths
-from conftest import free_port
 
 
 @pytest.fixture(scope="module")

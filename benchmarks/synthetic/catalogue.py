@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .layout import _Counts, _Layout, _Real, _isco_reached, _marks
-from .tables import EDITION, _Table, _code_key, _csv_text, _gbm, suffix
+from .layout import _Counts, _isco_reached, _Layout, _marks, _Real
+from .tables import EDITION, _code_key, _csv_text, _gbm, _Table, suffix
 
 
 class _Catalogue:

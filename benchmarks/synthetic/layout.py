@@ -6,8 +6,8 @@ import math
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
-from .tables import EDITION, MINOR_SLOTS, OCCUPATION_SLOTS, SUFFIX, _Sssom, _code_key, _read
 
+from .tables import EDITION, MINOR_SLOTS, OCCUPATION_SLOTS, SUFFIX, _code_key, _read, _Sssom
 
 # --- the real catalogue, as the unit of copying --------------------------------------------------
 

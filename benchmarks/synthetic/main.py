@@ -10,11 +10,12 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from cnocc import paths
-from .catalogue import _Catalogue
-from .layout import _Counts, _Layout, _NoRoom, _Real, _estimate, _isco_reached, _layout, _marks
-from .tables import EDITION, parse_size
 
+from cnocc import paths
+
+from .catalogue import _Catalogue
+from .layout import _Counts, _estimate, _isco_reached, _Layout, _layout, _marks, _NoRoom, _Real
+from .tables import EDITION, parse_size
 
 # --- choosing the scale ---------------------------------------------------------------------------
 

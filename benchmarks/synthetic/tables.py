@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-
 EDITION = "2022"
 SUFFIX = re.compile(r"（[零一二三四五六七八九十百千万]+）$")
 MINOR_SLOTS = 98  # minor groups 01–98 of a synthetic sub-major; 99 is its residual 其他… group

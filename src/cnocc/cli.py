@@ -10,16 +10,15 @@ from pathlib import Path
 
 import click
 
-from cnocc import __version__
-from cnocc import paths
-from cnocc.pipeline.build import DERIVED, Project, asserted_union, build
-from cnocc.model.errors import DataError, ValidationFailed
-from cnocc.pipeline.progress import Progress
-from cnocc.model.terms import Converter
-from cnocc.store.embedded import memory_store
-from cnocc.store.queries import ROW_FORMATS, format_rows, load_build, resolve, run, run_in_store
+from cnocc import __version__, paths
 from cnocc.importers.esco_snapshot import MAPPINGS_DIR, SnapshotError, extract_esco
 from cnocc.importers.structure_table import StructureTableError, import_structure_table
+from cnocc.model.errors import DataError, ValidationFailed
+from cnocc.model.terms import Converter
+from cnocc.pipeline.build import DERIVED, Project, asserted_union, build
+from cnocc.pipeline.progress import Progress
+from cnocc.store.embedded import memory_store
+from cnocc.store.queries import ROW_FORMATS, format_rows, load_build, resolve, run, run_in_store
 from cnocc.validate import ENGINES, load_shapes, report_text, validate
 
 data_option = click.option("--data", "data_dir", type=click.Path(path_type=Path), default=paths.DATA_DIR,

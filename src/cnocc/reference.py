@@ -11,8 +11,8 @@ from rdflib import Graph
 from rdflib.namespace import RDF
 
 from cnocc import paths
-from cnocc.store.queries import bundled
 from cnocc.model.vocab import SH
+from cnocc.store.queries import bundled
 
 
 def _commands(group: click.Group) -> list[tuple[str, str]]:

@@ -4,13 +4,14 @@ N-Triples line, their union, and the JSON-LD context."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+
 import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.namespace import RDF
-from cnocc.model import vocab as V
-from cnocc.model.vocab import new_graph
-from cnocc.model.terms import Converter, graph_node
 
+from cnocc.model import vocab as V
+from cnocc.model.terms import Converter, graph_node
+from cnocc.model.vocab import new_graph
 
 SSSOM_TSV = "text/tab-separated-values"
 PREFIXES = V.PREFIX_IRIS

@@ -11,10 +11,18 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from cnocc.export.bundle import Bundle
-from cnocc.model.accept import media_ranges
 from cnocc.export.jsonld import write_jsonld
-from cnocc.export.rdf import write_context, write_graph_file, write_nquads, write_ntriples, write_rdfxml, write_trig, write_turtle
+from cnocc.export.rdf import (
+    write_context,
+    write_graph_file,
+    write_nquads,
+    write_ntriples,
+    write_rdfxml,
+    write_trig,
+    write_turtle,
+)
 from cnocc.export.views import OCCUPATIONS, WORK_TYPES, _csv_view, write_edition_view
+from cnocc.model.accept import media_ranges
 
 Writer = Callable[[Bundle, BinaryIO], None]
 

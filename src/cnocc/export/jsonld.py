@@ -4,12 +4,13 @@ back with pyld."""
 
 from __future__ import annotations
 
-from typing import BinaryIO
-
 import json
 from json.encoder import encode_basestring
+from typing import BinaryIO
+
 import pyoxigraph as ox
-from cnocc.export.bundle import Bundle, RDF_TYPE, _XSD_STRING
+
+from cnocc.export.bundle import _XSD_STRING, RDF_TYPE, Bundle
 
 
 class _Compactor:

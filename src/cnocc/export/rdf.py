@@ -10,9 +10,11 @@ import json
 import re
 from collections.abc import Callable
 from typing import BinaryIO
+
 import pyoxigraph as ox
+
+from cnocc.export.bundle import PREFIXES, Bundle
 from cnocc.model.terms import graph_node
-from cnocc.export.bundle import Bundle, PREFIXES
 
 
 def _text(out: BinaryIO, data: bytes, b: "Bundle | None" = None) -> None:

@@ -4,15 +4,16 @@ Read by SPARQL from the build's store, so a view says what the graph says."""
 
 from __future__ import annotations
 
-from typing import BinaryIO
-
 import csv
 import io
 from collections.abc import Callable
+from typing import BinaryIO
+
 import pyoxigraph as ox
+
+from cnocc.export.bundle import PREFIXES, Bundle
 from cnocc.model import vocab as V
 from cnocc.model.terms import graph_node
-from cnocc.export.bundle import Bundle, PREFIXES
 
 
 def _csv(out: BinaryIO, columns: list[str], rows: list[list[str]]) -> None:

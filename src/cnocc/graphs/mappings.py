@@ -10,12 +10,29 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, SKOS, VOID, XSD
+
 from cnocc.model import vocab as V
 from cnocc.model.errors import Problem
 from cnocc.model.vocab import new_graph, source_uri
-from cnocc.sources.sssom import EDITORS, ESCO_SCHEME, ESCO_SOURCE, ISCO_NS, ISCO_SCHEME, MAPPINGS_DIR, MappingFile, MappingRow, Target, UNTITLED_ZH, _expand, _parse, _sssom_problems, read_file
+from cnocc.sources.sssom import (
+    EDITORS,
+    ESCO_SCHEME,
+    ESCO_SOURCE,
+    ISCO_NS,
+    ISCO_SCHEME,
+    MAPPINGS_DIR,
+    UNTITLED_ZH,
+    MappingFile,
+    MappingRow,
+    Target,
+    _expand,
+    _parse,
+    _sssom_problems,
+    read_file,
+)
 
 
 def sssom_work(data_dir: Path) -> dict[str, tuple[list[Problem], list[tuple] | None]]:

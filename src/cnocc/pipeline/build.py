@@ -24,19 +24,19 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 
-from cnocc.graphs import mappings
-from cnocc.sources.sssom import check_subjects, load as load_mapping_sets
 from cnocc import paths
-from cnocc.pipeline.alongside import Alongside, timed
-from cnocc.sources.dataset import load
-from cnocc.model.errors import ValidationFailed
 from cnocc.export import EXPORTS, SSSOM_TSV, Bundle, write_file
-from cnocc.graphs import build_graphs, pinyin_label, pinyin_names
+from cnocc.graphs import build_graphs, mappings, pinyin_label, pinyin_names
 from cnocc.graphs.linking import Unmatched, unmatched_batch_names
 from cnocc.graphs.metadata import describe
+from cnocc.model.errors import ValidationFailed
 from cnocc.model.terms import Converter, add_graphs, convert_graphs
+from cnocc.pipeline.alongside import Alongside, timed
 from cnocc.pipeline.progress import Progress
 from cnocc.reason import reason, standard_axioms
+from cnocc.sources.dataset import load
+from cnocc.sources.sssom import check_subjects
+from cnocc.sources.sssom import load as load_mapping_sets
 from cnocc.validate import load_shapes, report_text, validate
 
 

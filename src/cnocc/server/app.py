@@ -18,8 +18,8 @@ from starlette.applications import Starlette
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from cnocc.store import embedded as S
 from cnocc.server.settings import Settings
+from cnocc.store import embedded as S
 
 
 @dataclass

@@ -8,7 +8,6 @@ so a resource's twin looks like its part of the dumps and is as deterministic.
 from __future__ import annotations
 
 import io
-
 import json
 from pathlib import Path
 
@@ -16,10 +15,10 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from cnocc.export import Bundle
-from cnocc.export.formats import PAGE_FORMATS, Format, negotiate as negotiate_among
+from cnocc.export.formats import PAGE_FORMATS, Format
+from cnocc.export.formats import negotiate as negotiate_among
 from cnocc.model.terms import from_ox as to_rdflib
 from cnocc.model.vocab import new_graph
-
 
 FORMATS = PAGE_FORMATS  # server preference order: a tie in the client's q-values goes to the earlier one
 BY_KEY = {f.key: f for f in FORMATS}

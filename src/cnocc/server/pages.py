@@ -24,11 +24,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from cnocc.server import concepts
-from cnocc.server import conneg
-from cnocc.server import home
-from cnocc.server import lists
-from cnocc.server import resources
+from cnocc.server import concepts, conneg, home, lists, resources
 from cnocc.server.readers import NS, Reader
 from cnocc.server.search import DEFAULT_LIMIT, MAX_LIMIT, SearchIndex
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from cnocc.store import embedded as S
 from cnocc.model import vocab as V
+from cnocc.store import embedded as S
 
 NS = {
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",

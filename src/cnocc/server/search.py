@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from cnocc.store import embedded as S
 from cnocc.model import vocab as V
+from cnocc.store import embedded as S
 
 # scores of the kinds of match; only their order is promised to clients
 EXACT_CODE, EXACT_NAME, PREFIX, WORD, SUBSTRING, ALL_WORDS = 100, 90, 70, 60, 50, 30

@@ -16,11 +16,12 @@ import warnings
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+
 from rdflib import URIRef
 from rdflib.namespace import RDF, SKOS
+
 from cnocc.model import vocab as V
 from cnocc.model.errors import DataError, Problem
-
 
 MAPPINGS_DIR = "mappings"
 REFERENCE_DIR = "reference"

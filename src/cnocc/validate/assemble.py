@@ -7,19 +7,33 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF
+
 from cnocc.model.terms import Converter
 from cnocc.model.vocab import SH
-from cnocc.validate.common import C, CompiledShapes, _Check, _FN_DATATYPE, _FN_PATTERN, _FN_RANGE, _FN_WRITTEN, _INERT, _SparqlCheck, _TARGETS, _int_param, _nt
+from cnocc.validate.common import (
+    _FN_DATATYPE,
+    _FN_PATTERN,
+    _FN_RANGE,
+    _FN_WRITTEN,
+    _INERT,
+    _TARGETS,
+    C,
+    CompiledShapes,
+    _Check,
+    _int_param,
+    _nt,
+    _SparqlCheck,
+)
 from cnocc.validate.compat import _as_bool, _fn_datatype
+from cnocc.validate.compiler import _Compiler
 from cnocc.validate.messages import _generic
 from cnocc.validate.results import Unsupported, _term_key
 from cnocc.validate.run import _written_function
-from cnocc.validate.compiler import _Compiler
 from cnocc.validate.sparql_constraints import _compile_sparql
-
 
 # --- compiling a whole shapes graph ---------------------------------------------------------------
 

@@ -9,15 +9,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
+
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, XSD
 from rdflib.term import Node
+
 from cnocc.model.terms import Converter
 from cnocc.model.vocab import SH
 from cnocc.validate.results import Path, Unsupported
-
 
 # --- constants ------------------------------------------------------------------------------------
 
@@ -203,6 +204,50 @@ def _store_form(lit: ox.Literal) -> ox.Literal:
     back = next(iter(_scratch)).object
     _scratch.clear()
     return back
+
+
+def _portable_regex(pattern: str) -> bool:
+    """True when Rust's regex (Oxigraph) and Python's re agree on every newline-free string.
+
+    Only literals, a few escapes, classes, groups, alternation, counted repetition and anchors:
+    \\w, \\s, \\b, look-around and back-references differ between the two engines."""
+    i, n = 0, len(pattern)
+    in_class = False
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\":
+            if i + 1 >= n or pattern[i + 1] not in ".-/\\dDnt^$|?*+()[]{}":
+                return False
+            i += 2
+            continue
+        if in_class:
+            if ch == "[" or (ch in "&~-" and i + 1 < n and pattern[i + 1] == ch):
+                return False  # nested classes and set operations are Rust-only syntax
+            if ch == "]":
+                in_class = False
+            i += 1
+            continue
+        if ch == "[":
+            in_class = True
+            i += 1
+            if i < n and pattern[i] == "^":
+                i += 1
+            if i < n and pattern[i] == "]":
+                i += 1  # a literal "]" first in a class
+            continue
+        if ch == "(":
+            if pattern.startswith("(?", i) and not pattern.startswith("(?:", i):
+                return False
+        if ch == "{":
+            m = re.match(r"\{\d+(,\d*)?\}", pattern[i:])
+            if not m:
+                return False
+            i += m.end()
+            continue
+        if ch == "}":
+            return False
+        i += 1
+    return not in_class
 
 
 if TYPE_CHECKING:

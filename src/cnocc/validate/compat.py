@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
+
 import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from rdflib.term import _toPythonMapping
-from cnocc.validate.common import _FALSE, _TRUE
 
+from cnocc.validate.common import _FALSE, _TRUE
 
 # --- the run-time functions the queries call ------------------------------------------------------
 

@@ -19,10 +19,30 @@ from __future__ import annotations
 
 import itertools
 import re
+
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
+
 from cnocc.model.vocab import SH
-from cnocc.validate.common import RDFS_SUBCLASS, RDF_TYPE, _ALLOWED_ON_SHAPE, _FN_DATATYPE, _FN_PATTERN, _FN_RANGE, _FN_WRITTEN, _NODE_KINDS, _RANGES, _STORED_AS, _instance_of, _int_param, _items, _nt, _one, _sparql_string
+from cnocc.validate.common import (
+    _ALLOWED_ON_SHAPE,
+    _FN_DATATYPE,
+    _FN_PATTERN,
+    _FN_RANGE,
+    _FN_WRITTEN,
+    _NODE_KINDS,
+    _RANGES,
+    _STORED_AS,
+    RDF_TYPE,
+    RDFS_SUBCLASS,
+    _instance_of,
+    _int_param,
+    _items,
+    _nt,
+    _one,
+    _portable_regex,
+    _sparql_string,
+)
 from cnocc.validate.compat import rdflib_parses
 from cnocc.validate.results import Unsupported
 
@@ -362,49 +382,3 @@ class _Compiler:
         if not alts:
             return None
         return "{ SELECT DISTINCT ?this WHERE { " + " UNION ".join("{ " + a + " }" for a in alts) + " } }"
-
-
-def _portable_regex(pattern: str) -> bool:
-    """True when Rust's regex (Oxigraph) and Python's re agree on every newline-free string.
-
-    Only literals, a few escapes, classes, groups, alternation, counted repetition and anchors:
-    \\w, \\s, \\b, look-around and back-references differ between the two engines."""
-    i, n = 0, len(pattern)
-    in_class = False
-    while i < n:
-        ch = pattern[i]
-        if ch == "\\":
-            if i + 1 >= n or pattern[i + 1] not in ".-/\\dDnt^$|?*+()[]{}":
-                return False
-            i += 2
-            continue
-        if in_class:
-            if ch == "[" or (ch in "&~-" and i + 1 < n and pattern[i + 1] == ch):
-                return False  # nested classes and set operations are Rust-only syntax
-            if ch == "]":
-                in_class = False
-            i += 1
-            continue
-        if ch == "[":
-            in_class = True
-            i += 1
-            if i < n and pattern[i] == "^":
-                i += 1
-            if i < n and pattern[i] == "]":
-                i += 1  # a literal "]" first in a class
-            continue
-        if ch == "(":
-            if pattern.startswith("(?", i) and not pattern.startswith("(?:", i):
-                return False
-        if ch == "{":
-            m = re.match(r"\{\d+(,\d*)?\}", pattern[i:])
-            if not m:
-                return False
-            i += m.end()
-            continue
-        if ch == "}":
-            return False
-        i += 1
-    return not in_class
-
-

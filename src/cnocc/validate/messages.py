@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+
 from rdflib import Graph
 from rdflib.term import Node
+
 from cnocc.model.vocab import SH
 from cnocc.validate.common import _items, _one
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
-
 
 STORE_LIMITS = (
     "Oxigraph stores every integer-derived literal (xsd:int, xsd:positiveInteger, ...) as xsd:integer "

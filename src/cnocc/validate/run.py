@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+
 import pyoxigraph as ox
 from rdflib import URIRef
+
 from cnocc.model.terms import Converter
-from cnocc.validate.common import _store_form, C, CompiledShapes, RDFS_SUBCLASS, XSDNS, _FALSE, _FN_WRITTEN, _SparqlCheck, _expand_classes
+from cnocc.validate.common import (
+    _FALSE,
+    _FN_WRITTEN,
+    RDFS_SUBCLASS,
+    XSDNS,
+    C,
+    CompiledShapes,
+    _expand_classes,
+    _SparqlCheck,
+    _store_form,
+)
 from cnocc.validate.compat import _as_bool, rdflib_accepts
 from cnocc.validate.results import Violation, _norm, _sorted
-
 
 # --- running --------------------------------------------------------------------------------------
 

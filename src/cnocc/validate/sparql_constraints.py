@@ -7,11 +7,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
+
 from cnocc.model.vocab import SH
-from cnocc.validate.common import _SPARQL_CONSTRAINT_KEYS, _SparqlCheck, _one
+from cnocc.validate.common import _SPARQL_CONSTRAINT_KEYS, _one, _SparqlCheck
 from cnocc.validate.results import Unsupported
 
 if TYPE_CHECKING:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from cnocc.export.formats import HTML as PAGE_HTML, Format, negotiate as negotiate_among
-
+from cnocc.export.formats import HTML as PAGE_HTML
+from cnocc.export.formats import Format
+from cnocc.export.formats import negotiate as negotiate_among
 
 HTML = (PAGE_HTML,)
 
