@@ -24,14 +24,16 @@ def test_version():
     assert proc.returncode == 0 and __version__ in proc.stdout
 
 
-def test_validate_reports_conformance_on_a_build(built):
+@pytest.mark.parametrize("engine", ["auto", "pyshacl"])
+def test_validate_reports_conformance_on_a_build(built, engine):
     _, out = built
-    proc = run_cli("validate", str(out))
+    proc = run_cli("validate", str(out), "--engine", engine)
     assert proc.returncode == 0, proc.stdout
     assert "conforms" in proc.stdout
 
 
-def test_validate_fails_readably_on_a_broken_build(built, tmp_path):
+@pytest.mark.parametrize("engine", ["auto", "pyshacl"])
+def test_validate_fails_readably_on_a_broken_build(built, tmp_path, engine):
     _, out = built
     broken = tmp_path / "dist"
     shutil.copytree(out, broken)
@@ -42,13 +44,33 @@ def test_validate_fails_readably_on_a_broken_build(built, tmp_path):
     g.remove((occ, SKOS.notation, None))
     g.add((occ, SKOS.notation, __import__("rdflib").Literal("4-14-02-07")))
     d.serialize(broken / "cnocc.trig", format="trig")
-    proc = run_cli("validate", str(broken))
+    d.serialize(broken / "cnocc.nq", format="nquads")  # the fast path reads the N-Quads, pyshacl the TriG
+    proc = run_cli("validate", str(broken), "--engine", engine)
     assert proc.returncode == 1
     assert "互联网营销师" in proc.stdout
     assert "does not extend its parent's code 4-01-02" in proc.stdout
 
 
-def test_validate_without_a_build(tmp_path):
-    proc = run_cli("validate", str(tmp_path))
+@pytest.mark.parametrize("engine", ["auto", "pyshacl"])
+def test_validate_without_a_build(tmp_path, engine):
+    proc = run_cli("validate", str(tmp_path), "--engine", engine)
     assert proc.returncode == 2
-    assert "run 'cnocc build' first" in proc.stderr
+    assert "cnocc build" in proc.stderr and "first" in proc.stderr
+
+
+def test_validate_engines_agree_on_a_broken_build_result_for_result(built, tmp_path):
+    """Several problems at once: the store path reports exactly pyshacl's results, in the same words."""
+    _, out = built
+    broken = tmp_path / "dist"
+    shutil.copytree(out, broken)
+    d = Dataset()
+    d.parse(broken / "cnocc.trig", format="trig")
+    g = d.graph(URIRef("https://w3id.org/cnocc/graph/edition-2022"))
+    for code in ("2-02-38-08", "4-14-04-04", "6-18-01-13"):
+        g.remove((URIRef(f"https://w3id.org/cnocc/2022/occupation/{code}"), SKOS.prefLabel, None))
+    d.serialize(broken / "cnocc.trig", format="trig")
+    d.serialize(broken / "cnocc.nq", format="nquads")
+    fast, ref = (run_cli("validate", str(broken), "--engine", e) for e in ("auto", "pyshacl"))
+    assert fast.returncode == ref.returncode == 1
+    assert fast.stdout.count("- https://w3id.org/cnocc/2022/occupation/") >= 3
+    assert fast.stdout == ref.stdout
