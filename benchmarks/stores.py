@@ -42,18 +42,11 @@ import pyoxigraph as ox  # noqa: E402
 from cnocc.store.loading import graph_bodies  # noqa: E402
 from cnocc.store.queries import bundled, load_build  # noqa: E402
 from cnocc.store.embedded import DUMP  # noqa: E402
+from serving import OXIGRAPH, free_port, wait_ready  # noqa: E402
 from engines import reference, rows_from_csv  # noqa: E402
 
-OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+
 COUNT_BY_GRAPH = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def timed(fn):
@@ -87,16 +80,7 @@ class OxigraphServer:
         cmd = [OXIGRAPH, "serve-read-only" if read_only else "serve", "--location", str(location),
                "--bind", f"127.0.0.1:{self.port}", "--union-default-graph"]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(self.url + "/", timeout=2).close()
-                return
-            except OSError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError(f"oxigraph did not start: {self.proc.stderr.read()}")
-                time.sleep(0.2)
+        wait_ready(self.url + "/", self.proc, seconds=60, interval=0.2, on_fail=self.stop)
 
     def stop(self) -> None:
         if self.proc.poll() is None:

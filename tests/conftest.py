@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from cnocc import paths
 
-# the synthetic catalogues of the scale tests live with the benchmarks (benchmarks/synthetic/)
+# shared with the benchmarks: the synthetic catalogues (benchmarks/synthetic/) and starting servers (benchmarks/serving.py)
 if str(paths.PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(paths.PROJECT_ROOT))
-from cnocc.pipeline.build import BuildResult, build, Project
+from benchmarks.serving import CnoccServer, free_port  # noqa: E402,F401  (the tests take free_port from here)
+from cnocc.pipeline.build import BuildResult, Project, build  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -60,41 +58,7 @@ def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
                           cwd=paths.PROJECT_ROOT.parent, env={**os.environ, **(env or {})}, timeout=600)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """A real `cnocc serve` on a free loopback port, as a user starts it."""
-
-    def __init__(self, dist: Path, *args: str):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen([sys.executable, "-m", "cnocc.cli", "serve", str(dist), "--port", str(self.port),
-                                      *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(self.url + "/.well-known/void", timeout=5):
-                    return
-            except OSError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    out, err = self.proc.communicate(timeout=10) if self.proc.poll() is not None else ("", "")
-                    self.stop()
-                    raise RuntimeError(f"cnocc serve did not start: {err}")
-                time.sleep(0.3)
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(2)  # SIGINT, as Ctrl-C
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
+Server = CnoccServer
 
 
 @pytest.fixture(scope="session")
@@ -103,3 +67,13 @@ def server(built):
     srv = Server(built[1])
     yield srv
     srv.stop()
+
+
+@pytest.fixture(scope="module")
+def real(built):
+    """The real build's asserted graphs as one rdflib graph, and the shapes (the shape tests' start)."""
+    from cnocc.pipeline.build import asserted_union
+    from cnocc.validate import load_shapes
+
+    result, _ = built
+    return asserted_union(result.bundle.graphs), load_shapes(paths.SHAPES_DIR)

@@ -29,7 +29,7 @@ from cnocc.validate.reference import pyshacl_results as validate
 from cnocc.model.vocab import SH
 from engines import difference, reference, rows_from_csv
 from recording import Recording
-from test_shapes import CASES, only_shape, real  # noqa: F401  (real: the module's pytest fixture)
+from shape_cases import CASES, only_shape
 
 SHAPES_FILE = paths.SHAPES_DIR / "cnocc-shapes.ttl"
 

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
 import threading
-import time
 import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,28 +12,9 @@ from pathlib import Path
 import pytest
 
 from cnocc.model import vocab as V
+from benchmarks.serving import OXIGRAPH, start_oxigraph
 from conftest import free_port, run_cli
-
-OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
-
-
-def start_oxigraph(location: Path, read_only: bool = False) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    cmd = [OXIGRAPH, "serve-read-only" if read_only else "serve", "--location", str(location),
-           "--bind", f"127.0.0.1:{port}"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(url + "/", timeout=2).close()
-            return proc, url
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"oxigraph did not start: {proc.stderr.read()}")
-            time.sleep(0.2)
-
+from store_counts import counts, expected_counts
 
 @pytest.fixture
 def oxigraph(tmp_path):
@@ -46,25 +24,6 @@ def oxigraph(tmp_path):
     yield url
     proc.terminate()
     proc.wait(timeout=20)
-
-
-def counts(url: str) -> dict[str, int]:
-    q = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-    req = urllib.request.Request(url + "/query?" + urllib.parse.urlencode({"query": q}), headers={"Accept": "text/csv"})
-    with urllib.request.urlopen(req, timeout=60) as r:
-        lines = r.read().decode("utf-8").splitlines()[1:]
-    return {g: int(n) for g, n in (ln.split(",") for ln in lines)}
-
-
-def expected_counts(built) -> dict[str, int]:
-    """The VoID description's count for each named graph (the description cannot count itself)."""
-    result, _ = built
-    meta = result.bundle.graphs["metadata"]
-    out = {str(V.GRAPHS["metadata"]): len(meta)}
-    for name in result.bundle.graphs:
-        if name != "metadata":
-            out[str(V.GRAPHS[name])] = int(meta.value(V.GRAPHS[name], V.VOID.triples))
-    return out
 
 
 def test_load_twice_leaves_the_void_counts(built, oxigraph):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -18,9 +17,9 @@ import pytest
 
 from cnocc.store.queries import bundled
 from cnocc.store.embedded import DUMP
-from conftest import free_port
 from engines import difference, reference, rows_from_csv
-from test_load import OXIGRAPH, counts, expected_counts
+from benchmarks.serving import OXIGRAPH, start_oxigraph
+from store_counts import counts, expected_counts
 
 NAMES = sorted(bundled())
 
@@ -43,20 +42,7 @@ def oxigraph_server(built, tmp_path_factory):
     location = tmp_path_factory.mktemp("oxigraph") / "store"
     subprocess.run([OXIGRAPH, "load", "--location", str(location), "--file", str(built[1] / DUMP)],
                    check=True, capture_output=True, timeout=300)
-    port = free_port()
-    proc = subprocess.Popen([OXIGRAPH, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}",
-                             "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(url + "/", timeout=2).close()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"oxigraph did not start: {proc.stderr.read()}")
-            time.sleep(0.2)
+    proc, url = start_oxigraph(location, read_only=True, union=True)
     yield url
     proc.terminate()
     proc.wait(timeout=20)

@@ -42,7 +42,7 @@ from cnocc.validate.results import Unsupported, Violation, sort_key
 from cnocc.validate.run import validate_store
 from pyshacl_oracle import pyshacl_violations
 from cnocc.model.vocab import SH
-from test_shapes import CASES, only_shape, real  # noqa: F401  (real: the module's pytest fixture)
+from shape_cases import CASES, only_shape
 
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
 ONTOLOGY = paths.PROJECT_ROOT / "ontology" / "cnocc.ttl"

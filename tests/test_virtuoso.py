@@ -25,7 +25,7 @@ from cnocc.store.queries import bundled
 from cnocc.store.embedded import DUMP
 from conftest import run_cli
 from engines import difference, reference, rows_from_csv
-from test_load import expected_counts
+from store_counts import expected_counts
 from virtuoso import Virtuoso, available
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -90,9 +90,20 @@ def test_cnocc_load_replaces_each_graph_and_nothing_else(built, virtuoso):
 
 
 def test_wrong_password_loads_nothing(built, virtuoso):
-    proc = _cnocc_load(virtuoso, built[1], password="wrong")
-    assert proc.returncode == 1
-    assert "HTTP 401" in proc.stderr and "graphs loaded before the failure: none" in proc.stderr
+    """Not only what the command says: the store is asked. One of cnocc's graphs is emptied first, so a
+    load that wrote anything at all would show in it or in another graph's count."""
+    emptied = sorted(expected_counts(built))[0]
+    virtuoso.isql(f"SPARQL CLEAR GRAPH <{emptied}>;")
+    before = virtuoso.graph_counts()
+    try:
+        proc = _cnocc_load(virtuoso, built[1], password="wrong")
+        assert proc.returncode == 1
+        assert "HTTP 401" in proc.stderr and "graphs loaded before the failure: none" in proc.stderr
+        after = virtuoso.graph_counts()
+        assert emptied not in after
+        assert after == before
+    finally:
+        assert _cnocc_load(virtuoso, built[1]).returncode == 0  # the other tests' store, whole again
 
 
 # --- what comes back --------------------------------------------------------------------------------

@@ -171,11 +171,12 @@ def serve_cmd(dist: Path, host: str, port: int, query_timeout: float, max_rows: 
 
 
 @main.command("reference")
-def reference_cmd() -> None:
+@click.option("--dist-table", is_flag=True, help="Print only the table of the files in dist/ (the README's).")
+def reference_cmd(dist_table: bool) -> None:
     """Print the reference page of commands, bundled queries and shapes (docs/reference.md)."""
-    from cnocc.reference import render
+    from cnocc import reference
 
-    click.echo(render(main), nl=False)
+    click.echo(reference.dist_table() if dist_table else reference.render(main), nl=False)
 
 
 @main.command("validate")

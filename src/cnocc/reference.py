@@ -11,6 +11,7 @@ from rdflib import Graph
 from rdflib.namespace import RDF
 
 from cnocc import paths
+from cnocc.export.formats import EXPORTS, VERBATIM
 from cnocc.model.vocab import SH
 from cnocc.store.queries import bundled
 
@@ -24,6 +25,43 @@ def _commands(group: click.Group) -> list[tuple[str, str]]:
         usage = " ".join(cmd.collect_usage_pieces(sub))
         out.append((f"cnocc {name} {usage}".strip(), (cmd.help or "").strip().splitlines()[0]))
     return out
+
+
+def _options(group: click.Group) -> list[str]:
+    """Each command's options and arguments, with their defaults, as `--help` gives them."""
+    ctx = click.Context(group, info_name="cnocc")
+    lines = []
+    for name in sorted(group.commands):
+        cmd = group.commands[name]
+        sub = click.Context(cmd, info_name=name, parent=ctx)
+        rows = [r for p in cmd.params if isinstance(p, click.Option) and (r := p.get_help_record(sub)) is not None]
+        args = [p.human_readable_name for p in cmd.params if isinstance(p, click.Argument)]
+        lines += ["", f"### `cnocc {name}`", "", " ".join((cmd.help or "").split())]
+        if args:
+            lines += ["", "Arguments: " + ", ".join(f"`{a}`" for a in args) + "."]
+        if rows:
+            lines += ["", "| option | meaning |", "|---|---|"]
+            lines += [f"| `{_cell(opt)}` | {_relative(text).replace('|', '/')} |" for opt, text in rows]
+    return lines
+
+
+def _cell(text: str) -> str:
+    """A table cell's code: its `|` escaped, so choices (`[table|csv]`) stay in one cell."""
+    return text.replace("|", "\\|")
+
+
+def _relative(text: str) -> str:
+    """Defaults inside the project named from its root (`data/2022`), so the page is the same anywhere."""
+    return " ".join(text.split()).replace(str(paths.PROJECT_ROOT) + "/", "")
+
+
+def dist_table() -> str:
+    """The table of what `cnocc build` writes into dist/, from the format registry (README and reference)."""
+    lines = ["| file | media type | what |", "|---|---|---|"]
+    lines += [f"| `{e.file}` | `{e.media_type}` | {e.what} |" for e in EXPORTS]
+    pattern, media, what = VERBATIM
+    lines.append(f"| `{pattern}` | `{media}` | {what} |")
+    return "\n".join(lines) + "\n"
 
 
 def _shapes() -> list[tuple[str, str]]:
@@ -49,7 +87,10 @@ def render(cli: click.Group) -> str:
     lines += [f"| `{usage}` | {help_} |" for usage, help_ in _commands(cli)]
     lines += ["| `cnocc --version` | Print the version. |", "",
               "Exit codes: 0 success; 1 bad input, a graph that breaks the shapes, a failed import or query; "
-              "2 a missing build or an unknown query.", "", "## Bundled queries (`queries/`)", "",
+              "2 a missing build or an unknown query."]
+    lines += ["", "## Options"] + _options(cli)
+    lines += ["", "## Files in `dist/`", "", dist_table().rstrip()]
+    lines += ["", "## Bundled queries (`queries/`)", "",
               "| name | question |", "|---|---|"]
     lines += [f"| `{name}` | {q.question_en}<br>{q.question_zh} |" for name, q in bundled().items()]
     lines += ["", "## Shapes (`shapes/`)", "", "| shape | checks |", "|---|---|"]

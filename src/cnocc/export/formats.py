@@ -73,22 +73,37 @@ class Export:
     file: str
     media_type: str
     write: Writer
+    what: str = ""  # one line for the README's and the reference's table of dist/
 
 
 EXPORTS: list[Export] = [
-    *(Export("cnocc" + f.suffix, f.media_type, f.write) for f in (TURTLE, NTRIPLES, TRIG, NQUADS, JSONLD, RDFXML)),
-    Export("context.jsonld", JSONLD.media_type, write_context),
-    Export("inferred.ttl", TURTLE.media_type, write_graph_file("inferred")),
-    Export("void.ttl", TURTLE.media_type, write_graph_file("metadata")),
-    Export("mappings.ttl", TURTLE.media_type, write_graph_file("mappings")),
+    Export("cnocc.ttl", TURTLE.media_type, write_turtle, "every graph as one union, in Turtle"),
+    Export("cnocc.nt", NTRIPLES.media_type, write_ntriples, "every graph as one union, in N-Triples (sorted lines)"),
+    Export("cnocc.trig", TRIG.media_type, write_trig, "the named graphs kept apart, in TriG"),
+    Export("cnocc.nq", NQUADS.media_type, write_nquads, "the named graphs kept apart, in N-Quads (sorted lines; what stores load)"),
+    Export("cnocc.jsonld", JSONLD.media_type, write_jsonld,
+           "every graph as one union, in JSON-LD with short keys (`name`, `code`, `broader`, …)"),
+    Export("cnocc.rdf", RDFXML.media_type, write_rdfxml, "every graph as one union, in RDF/XML"),
+    Export("context.jsonld", JSONLD.media_type, write_context, "the JSON-LD context alone"),
+    Export("inferred.ttl", TURTLE.media_type, write_graph_file("inferred"),
+           "the OWL-RL closure only (narrower, transitive broader, inverses, class memberships)"),
+    Export("void.ttl", TURTLE.media_type, write_graph_file("metadata"),
+           "VoID + DCAT description with triple counts per graph, and a VoID linkset per mapping set"),
+    Export("mappings.ttl", TURTLE.media_type, write_graph_file("mappings"),
+           "the mapping sets as RDF (SSSOM records plus direct SKOS triples; none for a `Not` row)"),
     Export("occupations.csv", CSV.media_type, _csv_view(
         OCCUPATIONS, ["code", "zh", "en", "py", "pcode", "def", "intro"],
-        ["edition", "code", "name_zh", "name_en", "name_pinyin", "minor_group", "definition_zh", "introduced_by", "uri"])),
+        ["edition", "code", "name_zh", "name_en", "name_pinyin", "minor_group", "definition_zh", "introduced_by", "uri"]),
+        "spreadsheet view: every occupation of every edition"),
     Export("work-types.csv", CSV.media_type, _csv_view(
         WORK_TYPES, ["zh", "en", "py", "pzh", "pcode", "raised", "intro"],
-        ["edition", "name_zh", "name_en", "name_pinyin", "parent_name_zh", "parent_code", "raised_to", "introduced_by", "uri"])),
-    Export("edition-2022.csv", CSV.media_type, write_edition_view("2022")),
+        ["edition", "name_zh", "name_en", "name_pinyin", "parent_name_zh", "parent_code", "raised_to", "introduced_by", "uri"]),
+        "spreadsheet view: every work type, its occupation and what it was raised to"),
+    Export("edition-2022.csv", CSV.media_type, write_edition_view("2022"),
+           "spreadsheet view: every 2022 item with its parent code, GBM code and marks"),
 ]
+# Copied as they are, beside the exports: the mapping sets as their reviewers edit them.
+VERBATIM = ("*.sssom.tsv", TSV.media_type, "each mapping set as SSSOM TSV, as its reviewers edit it")
 
 
 # --- content negotiation -------------------------------------------------------------------------
