@@ -14,7 +14,7 @@ from cnocc.model.terms import Converter, graph_node
 from cnocc.model.vocab import new_graph
 
 SSSOM_TSV = "text/tab-separated-values"
-PREFIXES = V.PREFIX_IRIS
+PREFIXES = V.PREFIX_IRIS  # the one prefix map (cnocc.model.vocab), as pyoxigraph's writers take it
 RDF_TYPE = str(RDF.type)
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 

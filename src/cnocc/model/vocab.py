@@ -28,6 +28,12 @@ PREFIXES = {
 # the same, as strings, for pyoxigraph's writers and SPARQL prologues
 PREFIX_IRIS = {p: str(ns) for p, ns in PREFIXES.items()}
 
+
+def sparql_prolog() -> str:
+    """The prefixes as a SPARQL prologue, for queries written with them."""
+    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIX_IRIS.items())
+
+
 LEVEL_PLURAL = {
     "major-group": "major-groups", "sub-major-group": "sub-major-groups", "minor-group": "minor-groups",
     "occupation": "occupations", "work-type": "work-types",

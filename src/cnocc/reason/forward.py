@@ -26,6 +26,7 @@ from collections.abc import Callable
 import pyoxigraph as ox
 from rdflib.namespace import OWL, RDF, RDFS
 
+from cnocc.model.vocab import PREFIX_IRIS
 from cnocc.reason.reference import TRIVIAL_TYPES
 
 OWL_NS = str(OWL)
@@ -44,7 +45,7 @@ class Unsupported(Exception):
     """The data or schema needs OWL 2 RL rules this path does not run."""
 
 
-PREFIXES = {"rdf": str(RDF), "rdfs": str(RDFS), "owl": OWL_NS}
+PREFIXES = PREFIX_IRIS  # rdf:, rdfs:, owl: in the queries below
 SCHEMA_P = {str(t) for t in (RDFS.subPropertyOf, OWL.equivalentProperty, OWL.inverseOf, RDFS.domain, RDFS.range,
                               RDFS.subClassOf, OWL.equivalentClass)}
 TYPE = ox.NamedNode(str(RDF.type))

@@ -16,14 +16,8 @@ import pyoxigraph as ox
 from cnocc.model import vocab as V
 from cnocc.store import embedded as S
 
-NS = {
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#", "xkos": "http://rdf-vocabulary.ddialliance.org/xkos#",
-    "dcterms": "http://purl.org/dc/terms/", "cnocc": str(V.CNOCC), "owl": "http://www.w3.org/2002/07/owl#",
-    "oa": "http://www.w3.org/ns/oa#", "schema": "https://schema.org/", "prov": "http://www.w3.org/ns/prov#",
-    "sssom": "https://w3id.org/sssom/", "dcat": "http://www.w3.org/ns/dcat#", "foaf": "http://xmlns.com/foaf/0.1/",
-}
-PREFIXES = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in NS.items())
+NS = V.PREFIX_IRIS
+PREFIXES = V.sparql_prolog()
 # a guard on what is pasted into query text, since substitution cannot be used (see `select`)
 SAFE_IRI = re.compile(r"[a-z][a-z0-9+.-]*:[^\s<>\"{}|\\^`]*", re.I)
 # in order of preference: the first found in a language names the resource in it

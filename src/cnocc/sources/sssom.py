@@ -36,7 +36,9 @@ REQUIRED = ("subject_id", "subject_label", "predicate_id", "object_id", "object_
             "confidence", "author_id", "mapping_date", "comment")
 PREDICATES = {"skos:exactMatch", "skos:closeMatch", "skos:broadMatch", "skos:narrowMatch", "skos:relatedMatch"}
 JUSTIFICATION = "semapv:ManualMappingCuration"
-PREFIXES = {"cn": V.BASE, "isco": ISCO_NS, "esco": ESCO_NS}
+# What a row's subject_id and object_id may name, by CURIE prefix: cnocc items and ISCO-08 or ESCO
+# targets (the sets' headers declare the same expansions). Not a serialization prefix map.
+ID_SPACES = {"cn": V.BASE, "isco": ISCO_NS, "esco": ESCO_NS}
 EDITORS = V.uri("agent", "editors")  # author_id and creator_id of the mapping sets (cn:agent/editors)
 UNTITLED_ZH = "ISCO-08 and ESCO publish no Chinese title; the English title is ESCO v1.2's."
 
@@ -83,9 +85,9 @@ def _header(text: str) -> tuple[dict[str, str], int]:
 
 def _expand(curie: str) -> str | None:
     prefix, sep, local = curie.partition(":")
-    if not sep or prefix not in PREFIXES or not local:
+    if not sep or prefix not in ID_SPACES or not local:
         return None
-    return PREFIXES[prefix] + local
+    return ID_SPACES[prefix] + local
 
 
 def read_file(path: Path, rel: str) -> tuple[MappingFile, list[Problem]]:
